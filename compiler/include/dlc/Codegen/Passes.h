@@ -1,0 +1,32 @@
+//===- Passes.h - dlc code generation passes --------------------*- C++ -*-===//
+#ifndef DLC_CODEGEN_PASSES_H
+#define DLC_CODEGEN_PASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace dlc {
+
+/// Attribute names shared by the lowering and the code generation passes.
+inline constexpr llvm::StringLiteral kFusionRootAttr = "dlc.fusion_root";
+inline constexpr llvm::StringLiteral kOuterTilesAttr = "dlc.outer_tiles";
+inline constexpr llvm::StringLiteral kInnerTilesAttr = "dlc.inner_tiles";
+inline constexpr llvm::StringLiteral kWorkspaceBytesAttr =
+    "dlc.workspace_bytes";
+
+#define GEN_PASS_DECL
+#include "dlc/Codegen/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "dlc/Codegen/Passes.h.inc"
+
+} // namespace dlc
+
+#endif // DLC_CODEGEN_PASSES_H

@@ -1,0 +1,125 @@
+//===- Passes.td - dlc code generation passes --------------*- tablegen -*-===//
+//
+// Passes that run on linalg-on-tensors produced by --dlc-to-linalg and
+// prepare it for bufferization and LLVM: choosing tile sizes (recorded as IR
+// attributes so tests can pin them and flags can override them), tiling and
+// fusing the conv + activation + pool chains, vectorizing the tiles, and
+// giving the entry function its destination-passing signature.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DLC_CODEGEN_PASSES_TD
+#define DLC_CODEGEN_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def DlcSelectTiling : Pass<"dlc-select-tiling", "mlir::func::FuncOp"> {
+  let summary = "Choose tile sizes for each fusion root and record them";
+  let description = [{
+    For every linalg op marked `dlc.fusion_root` (the pool that ends a fused
+    conv + activation + pool chain), writes two attributes:
+
+    * `dlc.outer_tiles`: sizes of the parallel tile loop over the root's
+      iteration space (batch x pooled output rows), one tile per task;
+    * `dlc.inner_tiles`: the register tile [1, 1, W, F] of the convolution
+      output computed at once inside a task, sized so that the accumulators
+      fit the 32 vector registers of AVX-512.
+
+    Attributes already present are kept, so a test or a schedule can pin
+    them; the `outer-tiles` / `inner-tiles` options override every root.
+  }];
+  let options = [
+    ListOption<"outerTiles", "outer-tiles", "int64_t",
+               "Override dlc.outer_tiles of every fusion root">,
+    ListOption<"innerTiles", "inner-tiles", "int64_t",
+               "Override dlc.inner_tiles of every fusion root">,
+  ];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
+def DlcTileAndFuse : Pass<"dlc-tile-and-fuse", "mlir::func::FuncOp"> {
+  let summary = "Tile fusion roots and fuse their producers into the tiles";
+  let description = [{
+    Tiles each `dlc.fusion_root` with `scf.forall` by its `dlc.outer_tiles`
+    and fuses the producer chain (activation, convolution, bias broadcast,
+    fills) into the loop body, so each task computes only the convolution
+    rows its pooled rows need: the full convolution output is never
+    materialized. Inside a task, the activation (and through it the
+    convolution) is tiled again by `dlc.inner_tiles` with `scf.for`, and the
+    convolution's and pool's window-row loops are tiled by 1 so that they
+    decompose into 1-D ops that vectorize.
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::linalg::LinalgDialect"];
+}
+
+def DlcVectorize : Pass<"dlc-vectorize", "mlir::func::FuncOp"> {
+  let summary = "Decompose and vectorize the linalg ops inside tiles";
+  let description = [{
+    Decomposes 2-D convolutions and pools whose window row is 1 into their
+    1-D forms, then vectorizes every statically shaped linalg op nested in a
+    tile loop (ops outside tiles are left to loop lowering, since vectorizing
+    a whole large tensor would create enormous vectors), and folds the
+    surrounding tensor slices into vector transfers.
+  }];
+  let dependentDialects = ["mlir::vector::VectorDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
+def DlcDestinationStyleEntry :
+    Pass<"dlc-destination-style-entry", "mlir::ModuleOp"> {
+  let summary = "Give the entry function a destination-passing memref ABI";
+  let description = [{
+    Rewrites `func.func @infer(%in: tensor<...>) -> tensor<...>` into
+    `func.func @infer(%in: memref<...>, %out: memref<...>)`: inputs are
+    wrapped with `bufferization.to_tensor ... restrict`, results are written
+    into the caller's buffers with `bufferization.materialize_in_destination`.
+    The caller owns every input and output buffer, so one-shot bufferization
+    never has to return a fresh allocation across the function boundary.
+  }];
+  let options = [
+    Option<"entryName", "entry", "std::string", "\"infer\"",
+           "Name of the function to rewrite">,
+  ];
+  let dependentDialects = ["mlir::bufferization::BufferizationDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
+def DlcPlanWorkspace : Pass<"dlc-plan-workspace", "mlir::ModuleOp"> {
+  let summary = "Place every intermediate buffer in one caller-provided workspace";
+  let description = [{
+    After bufferization, replaces each statically sized `memref.alloc` in
+    the entry function with a `memref.view` into a new trailing `i8`
+    workspace argument, at an offset chosen by a liveness-based first-fit
+    planner (buffers whose live ranges do not overlap share bytes). The
+    total size is recorded as the `dlc.workspace_bytes` attribute of the
+    function; the matching deallocations are removed. No heap allocation is
+    left on the inference path.
+  }];
+  let options = [
+    Option<"entryName", "entry", "std::string", "\"infer\"",
+           "Name of the function to plan">,
+  ];
+  let dependentDialects = ["mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
+def DlcLowerStridedCopies :
+    Pass<"dlc-lower-strided-copies", "mlir::func::FuncOp"> {
+  let summary = "Turn memref.copy between strided views into linalg.copy";
+  let description = [{
+    Bufferization copies into and out of subviews, e.g. a `tensor.pad`
+    becomes a fill of the padded buffer and a `memref.copy` of the input
+    into its interior. `finalize-memref-to-llvm` lowers a copy between two
+    contiguous buffers to `llvm.memcpy`, but any other copy to a call of
+    `memrefCopy` from MLIR's C runner utilities, which neither the JIT nor a
+    compiled `.so` links. This pass rewrites exactly those copies into
+    `linalg.copy`, which `convert-linalg-to-loops` turns into plain loops;
+    contiguous copies are left for `llvm.memcpy`. Run it after
+    bufferization and before linalg is lowered to loops.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
+#endif // DLC_CODEGEN_PASSES_TD

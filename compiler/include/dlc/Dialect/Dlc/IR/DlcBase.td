@@ -1,0 +1,70 @@
+//===- DlcBase.td - dlc dialect definition and attributes --*- tablegen -*-===//
+//
+// The dlc dialect models a neural network at graph level: ops on ranked
+// tensors, activations in NHWC, weights in HWIO. Attributes are typed (enums,
+// integer arrays), never strings parsed later.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DLC_DIALECT_DLC_IR_DLCBASE_TD
+#define DLC_DIALECT_DLC_IR_DLCBASE_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
+
+def Dlc_Dialect : Dialect {
+  let name = "dlc";
+  let cppNamespace = "::dlc";
+  let summary = "Graph-level neural network operations";
+  let description = [{
+    The `dlc` dialect is what a model file is imported into. Its ops are
+    whole-tensor operations (convolutions, pools, dense layers, activations,
+    elementwise arithmetic with NumPy broadcasting, shape manipulation) with
+    static shapes inferred from their operands. Graph passes (folding,
+    fusion) rewrite them; the lowering turns them into linalg on tensors.
+  }];
+  let useDefaultAttributePrinterParser = 1;
+  let hasConstantMaterializer = 1;
+}
+
+def Dlc_Activation : I32EnumAttr<"Activation",
+    "activation applied to the result of a fused op", [
+  I32EnumAttrCase<"None", 0, "none">,
+  I32EnumAttrCase<"Relu", 1, "relu">,
+  I32EnumAttrCase<"Relu6", 2, "relu6">,
+  I32EnumAttrCase<"LeakyRelu", 3, "leaky_relu">,
+  I32EnumAttrCase<"Sigmoid", 4, "sigmoid">,
+  I32EnumAttrCase<"Tanh", 5, "tanh">
+]> {
+  let cppNamespace = "::dlc";
+  let genSpecializedAttr = 0;
+}
+def Dlc_ActivationAttr : EnumAttr<Dlc_Dialect, Dlc_Activation, "activation"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
+def Dlc_PoolKind : I32EnumAttr<"PoolKind",
+    "pooling window applied after a fused convolution", [
+  I32EnumAttrCase<"None", 0, "none">,
+  I32EnumAttrCase<"Max", 1, "max">,
+  I32EnumAttrCase<"Avg", 2, "avg">
+]> {
+  let cppNamespace = "::dlc";
+  let genSpecializedAttr = 0;
+}
+def Dlc_PoolKindAttr : EnumAttr<Dlc_Dialect, Dlc_PoolKind, "pool_kind"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
+// Spatial attributes. Paddings are explicit (top, bottom, left, right): the
+// importer resolves SAME/VALID, so every consumer sees one representation.
+def Dlc_Pair : ConfinedAttr<DenseI64ArrayAttr, [DenseArrayCount<2>]>;
+def Dlc_Padding4 : ConfinedAttr<DenseI64ArrayAttr, [DenseArrayCount<4>]>;
+
+def Dlc_F32Tensor : RankedTensorOf<[F32]>;
+
+class Dlc_Op<string mnemonic, list<Trait> traits = []> :
+    Op<Dlc_Dialect, mnemonic, traits>;
+
+#endif // DLC_DIALECT_DLC_IR_DLCBASE_TD

@@ -1,0 +1,124 @@
+//===- Passes.td - graph-level passes on the dlc dialect ---*- tablegen -*-===//
+//
+// Rewrites of the imported graph before lowering: shape refinement, folding
+// of constant per-channel arithmetic into convolution weights, and fusion of
+// chains into the ops the code generator treats as one unit.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DLC_DIALECT_DLC_TRANSFORMS_PASSES_TD
+#define DLC_DIALECT_DLC_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def DlcFuseActivation : Pass<"dlc-fuse-activation", "::mlir::func::FuncOp"> {
+  let summary = "Fold an activation op into the conv or dense op before it";
+  let description = [{
+    A `relu`, `relu6`, `leaky_relu`, `sigmoid` or `tanh` whose operand is the
+    only use of a `conv2d`, `depthwise_conv2d`, `dense` or `fused_conv2d`
+    without an activation becomes that op's `activation` attribute, so the
+    lowering applies it while the convolution's result is still in
+    registers.
+
+    A `fused_conv2d` that already pools applies its activation before the
+    pool, so an activation after it is folded only when the two commute:
+    after a max pool, for the (monotonic) activations; never after an
+    average pool.
+
+    Example:
+    ```mlir
+    %0 = dlc.conv2d %x, %w {...} : (...) -> tensor<1x26x26x32xf32>
+    %1 = dlc.relu %0 : tensor<1x26x26x32xf32>
+    // becomes
+    %1 = dlc.conv2d %x, %w {activation = #dlc.activation<relu>, ...}
+    ```
+  }];
+  let dependentDialects = ["::dlc::DlcDialect"];
+}
+
+def DlcFoldBias : Pass<"dlc-fold-bias", "::mlir::func::FuncOp"> {
+  let summary = "Fold a constant per-channel add into a conv or dense bias";
+  let description = [{
+    A `dlc.add` of a constant that varies at most along the channel (last)
+    axis, e.g. of shape [C], [1, C] or [1, 1, 1, C], whose other operand is
+    the only use of a `conv2d`, `depthwise_conv2d` or `dense` without an
+    activation, is folded into that op's bias; so is a `dlc.sub` of such a
+    constant from the op's result. An existing bias must be a constant; the
+    two are combined at compile time.
+
+    Example:
+    ```mlir
+    %0 = dlc.conv2d %x, %w {...} : (...) -> tensor<1x8x8x4xf32>
+    %c = dlc.constant dense<1.0> : tensor<4xf32>
+    %1 = dlc.add %0, %c : (tensor<1x8x8x4xf32>, tensor<4xf32>) -> ...
+    // becomes
+    %1 = dlc.conv2d %x, %w, %c {...}
+    ```
+  }];
+  let dependentDialects = ["::dlc::DlcDialect"];
+}
+
+def DlcFoldBatchNorm : Pass<"dlc-fold-batch-norm", "::mlir::func::FuncOp"> {
+  let summary = "Fold inference batch normalization into the conv before it";
+  let description = [{
+    With constant statistics, `batch_norm(x)` is the per-channel affine map
+    `x * a + b` with `a = scale / sqrt(variance + epsilon)` and
+    `b = offset - mean * a`.
+
+    When `x` is the only use of a `conv2d`, `depthwise_conv2d` or `dense`
+    without an activation whose weights (and bias, if any) are constants,
+    the weights are scaled by `a` along the output channel and the bias
+    becomes `bias * a + b`: the normalization costs nothing at run time. For
+    a depthwise filter [KH, KW, C, M] the output channel of
+    `filter[.., c, m]` is `c * M + m`.
+
+    Any other batch_norm with constant statistics becomes a `dlc.mul` and a
+    `dlc.add` with constant [C] operands, which are cheaper to lower than
+    the general op and may fold further (e.g. into a dense bias).
+  }];
+  let dependentDialects = ["::dlc::DlcDialect"];
+}
+
+def DlcFuseConvActPool
+    : Pass<"dlc-fuse-conv-act-pool", "::mlir::func::FuncOp"> {
+  let summary = "Fuse a conv2d and the pool after it into dlc.fused_conv2d";
+  let description = [{
+    A `conv2d` (with its bias and activation) whose only use is a
+    `max_pool2d` or `avg_pool2d` without padding becomes one
+    `fused_conv2d` carrying the pool's kind, window and strides. The code
+    generator tiles the pool and computes the convolution inside each tile,
+    so the convolution's full output is never written to memory. Without
+    padding every average window holds only real inputs, so
+    `count_include_pad` does not matter.
+
+    A conv2d not followed by such a pool stays a conv2d. Run
+    `--dlc-fuse-activation` first so that a conv, ReLU, pool chain fuses.
+  }];
+  let dependentDialects = ["::dlc::DlcDialect"];
+}
+
+def DlcInferShapes : Pass<"dlc-infer-shapes", "::mlir::func::FuncOp"> {
+  let summary = "Refine result types from operand types, then the signature";
+  let description = [{
+    Recomputes the result type of every op implementing
+    `InferTypeOpInterface` (every dlc op does) and of `dlc.reshape`, and
+    replaces it whenever the inferred type is more static; the users of a
+    refined value are revisited until nothing changes. The function's result
+    types are then set from its `func.return`.
+
+    The typical use is batch specialization: an imported model has a dynamic
+    batch dimension, the runtime compiles one variant per batch size, and
+    static shapes make tiling and memory planning exact. With `batch=N`,
+    the pass first replaces a dynamic leading dimension of every argument
+    by N.
+  }];
+  let options = [
+    Option<"batch", "batch", "int64_t", /*default=*/"0",
+           "Replace a dynamic leading dimension of every argument by this "
+           "batch size before inferring (0: keep the arguments as they are)">
+  ];
+  let dependentDialects = ["::dlc::DlcDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+#endif // DLC_DIALECT_DLC_TRANSFORMS_PASSES_TD

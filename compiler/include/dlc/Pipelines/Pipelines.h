@@ -1,0 +1,47 @@
+//===- Pipelines.h - the compiler's pass pipelines --------------*- C++ -*-===//
+//
+// Pipeline builders, kept apart from the passes they chain (as in IREE):
+// each builder is one stage of the path from the dlc dialect to the LLVM
+// dialect, and each stage's output can be printed and fed back to dlc-opt.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DLC_PIPELINES_PIPELINES_H
+#define DLC_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassManager.h"
+
+#include <string>
+#include <vector>
+
+namespace dlc {
+
+struct PipelineOptions {
+  /// Fuse conv + activation + pool and tile the fused chains. Off gives the
+  /// straightforward lowering, for comparison and debugging.
+  bool fuse = true;
+  /// Overrides of the tiling heuristic (see --dlc-select-tiling).
+  std::vector<int64_t> outerTiles, innerTiles;
+  /// The entry function of the model.
+  std::string entry = "infer";
+};
+
+/// dlc dialect (as imported) -> optimized dlc graph.
+void buildGraphPipeline(mlir::OpPassManager &pm, const PipelineOptions &opts);
+/// dlc graph -> linalg on tensors, tiled, fused and vectorized.
+void buildLinalgPipeline(mlir::OpPassManager &pm, const PipelineOptions &opts);
+/// tensors -> buffers: destination-passing entry, one-shot bufferization,
+/// workspace planning.
+void buildBufferizePipeline(mlir::OpPassManager &pm,
+                            const PipelineOptions &opts);
+/// buffers -> LLVM dialect, with bare-pointer arguments for the model ABI.
+void buildLLVMPipeline(mlir::OpPassManager &pm, const PipelineOptions &opts);
+
+/// Registers every upstream and dlc pass, and the stages above as named
+/// pipelines of dlc-opt: dlc-graph-opt, dlc-lower-to-linalg, dlc-bufferize,
+/// dlc-lower-to-llvm. Safe to call more than once.
+void registerAllDlcPasses();
+
+} // namespace dlc
+
+#endif // DLC_PIPELINES_PIPELINES_H

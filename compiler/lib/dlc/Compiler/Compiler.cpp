@@ -1,0 +1,245 @@
+//===- Compiler.cpp - compile a dlc model, the embedding API --------------===//
+//
+// Drives one model through the stages: import, graph, linalg, bufferize,
+// LLVM dialect, then LLVM IR and machine code (Target). Diagnostics are
+// collected into the returned Status, formatted with the model's op names.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dlc/Compiler/Compiler.h"
+
+#include "dlc/Codegen/Passes.h"
+#include "dlc/Dialect/Dlc/IR/DlcDialect.h"
+#include "dlc/Import/FlatBufferImporter.h"
+#include "dlc/Import/ModelDiagnostics.h"
+#include "dlc/Target/Target.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+#include <chrono>
+
+using namespace mlir;
+
+namespace dlc {
+
+std::optional<EmitKind> parseEmitKind(const std::string &text) {
+  static const std::pair<const char *, EmitKind> kinds[] = {
+      {"mlir", EmitKind::Dlc},          {"linalg", EmitKind::Linalg},
+      {"bufferized", EmitKind::Bufferized}, {"llvm-mlir", EmitKind::LLVMDialect},
+      {"llvm", EmitKind::LLVMIR},       {"asm", EmitKind::Assembly},
+      {"obj", EmitKind::Object},        {"so", EmitKind::SharedLibrary}};
+  for (auto &[name, kind] : kinds)
+    if (text == name)
+      return kind;
+  return std::nullopt;
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double secondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+/// One model's trip through the compiler, with its own context.
+class Session {
+public:
+  Session(const ModelFile &file, const CompileOptions &options)
+      : file_(file), options_(options), handler_(&ctx_, [this](Diagnostic &d) {
+          if (d.getSeverity() != DiagnosticSeverity::Error)
+            return success();
+          std::string where = formatModelLocation(d.getLocation());
+          if (!errors_.empty())
+            errors_ += "\n";
+          errors_ += (where.empty() ? file_.path() : where) + ": " + d.str();
+          return success();
+        }) {
+    DialectRegistry registry;
+    registerAllDialects(registry);
+    registerAllExtensions(registry);
+    registry.insert<DlcDialect>();
+    ctx_.appendDialectRegistry(registry);
+    ctx_.loadAllAvailableDialects();
+    registerAllDlcPasses();
+  }
+
+  Status fail(const std::string &fallback) {
+    return Status::error(errors_.empty() ? file_.path() + ": " + fallback
+                                         : errors_);
+  }
+
+  /// Imports and lowers up to `kind` (MLIR stages only).
+  Status lowerTo(EmitKind kind, CompileStats &stats) {
+    auto start = Clock::now();
+    ImportOptions importOptions;
+    importOptions.batchSize = options_.batchSize;
+    // The ModelFile outlives this session, so weights stay in place.
+    importOptions.copyWeights = false;
+    module_ = importModel(ctx_, *file_.model(), importOptions,
+                          llvm::sys::path::filename(file_.path()));
+    if (!module_)
+      return fail("import failed");
+    stats.importSeconds = secondsSince(start);
+
+    start = Clock::now();
+    PassManager pm(&ctx_);
+    buildGraphPipeline(pm, options_);
+    if (kind != EmitKind::Dlc)
+      buildLinalgPipeline(pm, options_);
+    if (failed(pm.run(*module_)))
+      return fail("graph optimization or lowering failed");
+    if (kind == EmitKind::Dlc || kind == EmitKind::Linalg) {
+      stats.mlirSeconds = secondsSince(start);
+      return Status::success();
+    }
+    // The ABI is read at tensor level, before buffers replace the types.
+    auto signature =
+        readSignature(*module_, options_.entry, options_.batchSize);
+    if (failed(signature))
+      return fail("the entry function has no static signature");
+    signature_ = *signature;
+
+    PassManager late(&ctx_);
+    buildBufferizePipeline(late, options_);
+    if (kind != EmitKind::Bufferized)
+      buildLLVMPipeline(late, options_);
+    if (failed(late.run(*module_)))
+      return fail("bufferization or lowering to LLVM failed");
+    if (auto func = findEntry())
+      if (auto bytes = func->getAttrOfType<IntegerAttr>(kWorkspaceBytesAttr))
+        signature_.workspaceBytes = bytes.getInt();
+    stats.mlirSeconds = secondsSince(start);
+    return Status::success();
+  }
+
+  ModuleOp module() { return *module_; }
+  const ModelSignature &signature() const { return signature_; }
+  const CompileOptions &options() const { return options_; }
+
+private:
+  Operation *findEntry() {
+    Operation *found = nullptr;
+    module_->walk([&](Operation *op) {
+      if (auto sym = op->getAttrOfType<StringAttr>("sym_name"))
+        if (sym.getValue() == options_.entry)
+          found = op;
+    });
+    return found;
+  }
+
+  const ModelFile &file_;
+  CompileOptions options_;
+  MLIRContext ctx_;
+  ScopedDiagnosticHandler handler_;
+  OwningOpRef<ModuleOp> module_;
+  ModelSignature signature_;
+  std::string errors_;
+};
+
+Status writeText(const std::string &path, llvm::function_ref<void(raw_ostream &)> fn) {
+  std::error_code ec;
+  llvm::ToolOutputFile out(path, ec, llvm::sys::fs::OF_Text);
+  if (ec)
+    return Status::error("cannot write '" + path + "': " + ec.message());
+  fn(out.os());
+  out.keep();
+  return Status::success();
+}
+
+} // namespace
+
+Status compileModel(const ModelFile &model, const CompileOptions &options,
+                    EmitKind kind, const std::string &outputPath,
+                    CompileStats *statsOut) {
+  CompileStats stats;
+  Session session(model, options);
+  EmitKind mlirStage = kind <= EmitKind::LLVMDialect ? kind
+                                                     : EmitKind::LLVMDialect;
+  if (Status s = session.lowerTo(mlirStage, stats); !s.ok())
+    return s;
+  if (kind <= EmitKind::LLVMDialect) {
+    if (statsOut)
+      *statsOut = stats;
+    return writeText(outputPath, [&](raw_ostream &os) {
+      session.module().print(os);
+    });
+  }
+
+  auto start = Clock::now();
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule = translateAndOptimize(
+      session.module(), llvmContext, options.entry, session.signature());
+  if (!llvmModule)
+    return Status::error(model.path() + ": translation to LLVM IR failed");
+  Status result = Status::success();
+  std::string error;
+  if (kind == EmitKind::LLVMIR) {
+    result = writeText(outputPath, [&](raw_ostream &os) { llvmModule->print(os, nullptr); });
+  } else if (kind == EmitKind::Assembly || kind == EmitKind::Object) {
+    if (!emitMachineCode(*llvmModule,
+                         kind == EmitKind::Object ? OutputKind::Object
+                                                  : OutputKind::Assembly,
+                         outputPath, error))
+      result = Status::error(model.path() + ": " + error);
+  } else {
+    // Shared library: an object in a temporary file, linked next to the
+    // output, so a failed link never leaves a half-written library behind.
+    SmallString<128> objectPath;
+    if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
+            "dlc-model", "o", objectPath))
+      return Status::error("cannot create a temporary object file: " +
+                           ec.message());
+    std::string tmpLib = outputPath + ".tmp";
+    if (!emitMachineCode(*llvmModule, OutputKind::Object, objectPath, error) ||
+        !linkSharedLibrary(objectPath, tmpLib, error)) {
+      result = Status::error(model.path() + ": " + error);
+    } else if (std::error_code ec = llvm::sys::fs::rename(tmpLib, outputPath)) {
+      result = Status::error("cannot write '" + outputPath + "': " + ec.message());
+    }
+    llvm::sys::fs::remove(objectPath);
+    llvm::sys::fs::remove(tmpLib);
+  }
+  stats.llvmSeconds = secondsSince(start);
+  if (statsOut)
+    *statsOut = stats;
+  return result;
+}
+
+StatusOr<std::unique_ptr<CompiledModel>>
+jitCompile(const ModelFile &model, const CompileOptions &options,
+           CompileStats *statsOut) {
+  CompileStats stats;
+  Session session(model, options);
+  if (Status s = session.lowerTo(EmitKind::LLVMDialect, stats); !s.ok())
+    return s;
+  auto start = Clock::now();
+  auto engine =
+      dlc::jitCompile(session.module(), options.entry, session.signature());
+  if (!engine)
+    return Status::error(model.path() + ": JIT compilation failed: " +
+                         llvm::toString(engine.takeError()));
+  std::shared_ptr<ExecutionEngine> owner(std::move(*engine));
+  auto describe = owner->lookup("dlc_model_describe");
+  auto infer = owner->lookup("dlc_model_infer");
+  if (!describe || !infer) {
+    if (!describe)
+      llvm::consumeError(describe.takeError());
+    if (!infer)
+      llvm::consumeError(infer.takeError());
+    return Status::error(model.path() + ": JIT code lacks the model ABI");
+  }
+  stats.llvmSeconds = secondsSince(start);
+  if (statsOut)
+    *statsOut = stats;
+  return CompiledModel::fromFunctions(
+      reinterpret_cast<dlc_model_describe_fn>(*describe),
+      reinterpret_cast<dlc_model_infer_fn>(*infer), owner, model.path());
+}
+
+} // namespace dlc

@@ -1,0 +1,143 @@
+//===- PoolPatterns.cpp - max/avg/global average pooling ------------------===//
+//
+// Pools pad their input explicitly (linalg pooling ops have no padding) with
+// the identity of the reduction: -inf for max, 0 for sum. The dlc verifier
+// guarantees padding < window, so every window holds at least one real
+// input and -inf never reaches the output.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Patterns.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+#include <algorithm>
+#include <limits>
+
+using namespace mlir;
+
+namespace dlc {
+namespace {
+
+/// Number of positions of [0, size) inside each window of one spatial dim:
+/// window `o` covers padded positions [o*stride, o*stride + window), i.e.
+/// input positions [o*stride - padBefore, ... + window).
+SmallVector<int64_t> realPositionsPerWindow(int64_t size, int64_t window,
+                                            int64_t stride, int64_t padBefore,
+                                            int64_t outSize) {
+  SmallVector<int64_t> counts;
+  for (int64_t o = 0; o < outSize; ++o) {
+    int64_t begin = o * stride - padBefore;
+    int64_t end = begin + window;
+    counts.push_back(std::min(end, size) - std::max(begin, int64_t{0}));
+  }
+  return counts;
+}
+
+struct MaxPool2DLowering : OpConversionPattern<MaxPool2DOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(MaxPool2DOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    const float negInf = -std::numeric_limits<float>::infinity();
+    Value input =
+        padSpatial(rewriter, loc, adaptor.getInput(), op.getPadding(), negInf);
+    rewriter.replaceOp(op, createPool(rewriter, loc, PoolKind::Max, input,
+                                      op.getType(), op.getWindow(),
+                                      op.getStrides()));
+    return success();
+  }
+};
+
+/// Sum pool, then a division by the number of elements each window
+/// averages: the window area when padding counts (or there is none),
+/// otherwise the number of real input positions in the window, which only
+/// depends on the output position and is computed here as a constant
+/// [OH, OW, 1] tensor broadcast over N and C.
+struct AvgPool2DLowering : OpConversionPattern<AvgPool2DOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(AvgPool2DOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    ArrayRef<int64_t> window = op.getWindow();
+    ArrayRef<int64_t> strides = op.getStrides();
+    ArrayRef<int64_t> padding = op.getPadding();
+    Value input = padSpatial(rewriter, loc, adaptor.getInput(), padding, 0.0f);
+    Value sum =
+        createPool(rewriter, loc, PoolKind::Avg, input, type, window, strides);
+
+    bool padded = llvm::any_of(padding, [](int64_t p) { return p != 0; });
+    if (!padded || op.getCountIncludePad()) {
+      float area = static_cast<float>(window[0] * window[1]);
+      rewriter.replaceOp(
+          op, createElementwise(rewriter, loc, type, sum,
+                                [&](OpBuilder &b, Location l, ValueRange args) {
+                                  return arith::DivFOp::create(
+                                      b, l, args[0], createF32(b, l, area));
+                                }));
+      return success();
+    }
+
+    auto inputType = cast<RankedTensorType>(adaptor.getInput().getType());
+    int64_t outH = type.getDimSize(1), outW = type.getDimSize(2);
+    SmallVector<int64_t> rows = realPositionsPerWindow(
+        inputType.getDimSize(1), window[0], strides[0], padding[0], outH);
+    SmallVector<int64_t> cols = realPositionsPerWindow(
+        inputType.getDimSize(2), window[1], strides[1], padding[2], outW);
+    SmallVector<float> counts;
+    for (int64_t r : rows)
+      for (int64_t c : cols)
+        counts.push_back(static_cast<float>(r * c));
+    auto countType =
+        RankedTensorType::get({outH, outW, 1}, type.getElementType());
+    Value countTensor = arith::ConstantOp::create(
+        rewriter, loc, DenseElementsAttr::get(countType, ArrayRef(counts)));
+    rewriter.replaceOp(
+        op, createElementwise(rewriter, loc, type, ValueRange{sum, countTensor},
+                              [](OpBuilder &b, Location l, ValueRange args) {
+                                return arith::DivFOp::create(b, l, args[0],
+                                                             args[1]);
+                              }));
+    return success();
+  }
+};
+
+/// Sum over H and W with `linalg.reduce`, then a multiplication by
+/// 1 / (H*W).
+struct GlobalAvgPoolLowering : OpConversionPattern<GlobalAvgPoolOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(GlobalAvgPoolOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    auto inputType = cast<RankedTensorType>(adaptor.getInput().getType());
+    Value init = createFilled(rewriter, loc, type, 0.0f);
+    Value sum = linalg::ReduceOp::create(
+                    rewriter, loc, ValueRange{adaptor.getInput()},
+                    ValueRange{init}, ArrayRef<int64_t>{1, 2},
+                    [](OpBuilder &b, Location l, ValueRange args) {
+                      Value acc = arith::AddFOp::create(b, l, args[0], args[1]);
+                      linalg::YieldOp::create(b, l, acc);
+                    })
+                    .getResult(0);
+    float scale = 1.0f / static_cast<float>(inputType.getDimSize(1) *
+                                            inputType.getDimSize(2));
+    rewriter.replaceOp(
+        op, applyActivation(rewriter, loc, sum, Activation::None, 0.0f, scale));
+    return success();
+  }
+};
+
+} // namespace
+
+void populatePoolPatterns(RewritePatternSet &patterns) {
+  patterns.add<MaxPool2DLowering, AvgPool2DLowering, GlobalAvgPoolLowering>(
+      patterns.getContext());
+}
+
+} // namespace dlc

@@ -1,0 +1,114 @@
+//===- Pipelines.cpp - the compiler's pass pipelines ----------------------===//
+//
+// Upstream passes are added through their textual pipeline form: it is the
+// same text a user would give dlc-opt, so a stage can be reproduced by hand.
+// Strings are parsed onto the module-level pass manager directly (never
+// wrapped in `builtin.module(...)`, which would nest a second module anchor
+// that matches nothing).
+//
+//===----------------------------------------------------------------------===//
+
+#include "dlc/Pipelines/Pipelines.h"
+
+#include "dlc/Codegen/Passes.h"
+#include "dlc/Conversion/Passes.h"
+#include "dlc/Dialect/Dlc/Transforms/Passes.h"
+
+#include "mlir/InitAllPasses.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "llvm/Support/ErrorHandling.h"
+
+using namespace mlir;
+
+namespace dlc {
+
+namespace {
+void addText(OpPassManager &pm, StringRef text) {
+  if (failed(parsePassPipeline(text, pm, llvm::errs())))
+    llvm::report_fatal_error("dlc: internal pipeline text does not parse");
+}
+
+std::string joinInts(const std::vector<int64_t> &values) {
+  std::string out;
+  for (int64_t v : values)
+    out += (out.empty() ? "" : ",") + std::to_string(v);
+  return out;
+}
+} // namespace
+
+void buildGraphPipeline(OpPassManager &pm, const PipelineOptions &opts) {
+  GraphPipelineOptions graph;
+  graph.fuseConvActPool = opts.fuse;
+  buildDlcGraphPipeline(pm, graph);
+}
+
+void buildLinalgPipeline(OpPassManager &pm, const PipelineOptions &opts) {
+  addText(pm, "dlc-to-linalg,canonicalize,cse");
+  if (!opts.fuse)
+    return;
+  std::string select = "dlc-select-tiling";
+  if (!opts.outerTiles.empty() || !opts.innerTiles.empty()) {
+    select += "{";
+    if (!opts.outerTiles.empty())
+      select += "outer-tiles=" + joinInts(opts.outerTiles) + " ";
+    if (!opts.innerTiles.empty())
+      select += "inner-tiles=" + joinInts(opts.innerTiles);
+    select += "}";
+  }
+  addText(pm, "func.func(" + select +
+                  ",dlc-tile-and-fuse,canonicalize,cse,dlc-vectorize,"
+                  "canonicalize,cse)");
+}
+
+void buildBufferizePipeline(OpPassManager &pm, const PipelineOptions &opts) {
+  addText(pm, "dlc-destination-style-entry{entry=" + opts.entry + "}");
+  addText(pm,
+          "canonicalize,cse,func.func(loop-invariant-subset-hoisting),"
+          "eliminate-empty-tensors,empty-tensor-to-alloc-tensor,"
+          "one-shot-bufferize{bufferize-function-boundaries "
+          "function-boundary-type-conversion=identity-layout-map},"
+          "canonicalize,cse,func.func(scf-forall-to-for),"
+          "func.func(buffer-hoisting,buffer-loop-hoisting)");
+  addText(pm, "dlc-plan-workspace{entry=" + opts.entry + "}");
+  // Whatever the planner could not place (allocations whose size or
+  // position it cannot see statically) still gets freed.
+  addText(pm, "buffer-deallocation-pipeline,canonicalize");
+}
+
+void buildLLVMPipeline(OpPassManager &pm, const PipelineOptions &) {
+  addText(pm,
+          "func.func(dlc-lower-strided-copies),"
+          "convert-linalg-to-loops,canonicalize,cse,fold-memref-alias-ops,"
+          "convert-vector-to-scf{full-unroll=true},lower-affine,"
+          "convert-scf-to-cf,expand-strided-metadata,lower-affine,"
+          "convert-vector-to-llvm{vector-contract-lowering=outerproduct},"
+          "finalize-memref-to-llvm,convert-math-to-llvm,convert-arith-to-llvm,"
+          "convert-index-to-llvm,convert-ub-to-llvm,convert-cf-to-llvm,"
+          "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},"
+          "reconcile-unrealized-casts");
+}
+
+void registerAllDlcPasses() {
+  static bool registered = [] {
+    // The pipelines name upstream passes by their flags.
+    mlir::registerAllPasses();
+    registerDlcTransformsPasses();
+    registerDlcConversionPasses();
+    registerDlcCodegenPasses();
+    registerDlcGraphPipeline();
+    PassPipelineRegistration<>(
+        "dlc-lower-to-linalg",
+        "dlc graph -> tiled, fused, vectorized linalg on tensors",
+        [](OpPassManager &pm) { buildLinalgPipeline(pm, {}); });
+    PassPipelineRegistration<>(
+        "dlc-bufferize", "tensors -> buffers with a planned workspace",
+        [](OpPassManager &pm) { buildBufferizePipeline(pm, {}); });
+    PassPipelineRegistration<>(
+        "dlc-lower-to-llvm", "buffers -> LLVM dialect",
+        [](OpPassManager &pm) { buildLLVMPipeline(pm, {}); });
+    return true;
+  }();
+  (void)registered;
+}
+
+} // namespace dlc

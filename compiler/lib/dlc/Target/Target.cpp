@@ -1,0 +1,177 @@
+//===- Target.cpp - from the LLVM dialect to machine code -----------------===//
+
+#include "dlc/Target/Target.h"
+
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Target/TargetMachine.h"
+
+using namespace mlir;
+
+namespace dlc {
+
+namespace {
+void initializeLLVMOnce() {
+  static bool initialized = [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    llvm::InitializeNativeTargetAsmParser();
+    return true;
+  }();
+  (void)initialized;
+}
+
+/// A target machine for the CPU we run on: its name and features (e.g.
+/// znver5 with avx512f) decide the vector width of the generated code.
+std::unique_ptr<llvm::TargetMachine> hostTargetMachine(std::string &error) {
+  initializeLLVMOnce();
+  auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!builder) {
+    error = llvm::toString(builder.takeError());
+    return nullptr;
+  }
+  builder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+  // Position-independent code links into a shared library and into a PIE.
+  builder->setRelocationModel(llvm::Reloc::PIC_);
+  auto tm = builder->createTargetMachine();
+  if (!tm) {
+    error = llvm::toString(tm.takeError());
+    return nullptr;
+  }
+  return std::move(*tm);
+}
+void registerTranslations(MLIRContext &ctx) {
+  DialectRegistry registry;
+  registerAllToLLVMIRTranslations(registry);
+  ctx.appendDialectRegistry(registry);
+}
+} // namespace
+
+std::unique_ptr<llvm::Module>
+translateAndOptimize(ModuleOp module, llvm::LLVMContext &llvmContext,
+                     StringRef entry, const ModelSignature &signature) {
+  registerTranslations(*module->getContext());
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, llvmContext, "dlc_model");
+  if (!llvmModule) {
+    module.emitError("translation to LLVM IR failed");
+    return nullptr;
+  }
+  if (failed(emitModelABI(*llvmModule, entry, signature))) {
+    module.emitError("entry function @") << entry
+                                         << " does not match the model ABI";
+    return nullptr;
+  }
+  std::string error;
+  std::unique_ptr<llvm::TargetMachine> tm = hostTargetMachine(error);
+  if (!tm) {
+    module.emitError("no target machine for the host: ") << error;
+    return nullptr;
+  }
+  llvmModule->setDataLayout(tm->createDataLayout());
+  llvmModule->setTargetTriple(tm->getTargetTriple());
+  auto optimize = makeOptimizingTransformer(3, 0, tm.get());
+  if (llvm::Error err = optimize(llvmModule.get())) {
+    module.emitError("LLVM optimization failed: ")
+        << llvm::toString(std::move(err));
+    return nullptr;
+  }
+  return llvmModule;
+}
+
+bool emitMachineCode(llvm::Module &module, OutputKind kind, StringRef path,
+                     std::string &errorMessage) {
+  std::unique_ptr<llvm::TargetMachine> tm = hostTargetMachine(errorMessage);
+  if (!tm)
+    return false;
+  std::error_code ec;
+  llvm::ToolOutputFile out(path, ec, llvm::sys::fs::OF_None);
+  if (ec) {
+    errorMessage = "cannot open '" + path.str() + "': " + ec.message();
+    return false;
+  }
+  llvm::legacy::PassManager pm;
+  auto fileType = kind == OutputKind::Object
+                      ? llvm::CodeGenFileType::ObjectFile
+                      : llvm::CodeGenFileType::AssemblyFile;
+  if (tm->addPassesToEmitFile(pm, out.os(), nullptr, fileType)) {
+    errorMessage = "the host target cannot emit this file type";
+    return false;
+  }
+  pm.run(module);
+  out.keep();
+  return true;
+}
+
+bool linkSharedLibrary(StringRef objectPath, StringRef outputPath,
+                       std::string &errorMessage) {
+  // Prefer the linker of the LLVM we were built with, then any on PATH.
+  llvm::ErrorOr<std::string> linker = llvm::sys::findProgramByName(
+      "ld.lld", {LLVM_TOOLS_DIR});
+  if (!linker)
+    linker = llvm::sys::findProgramByName("ld.lld");
+  if (!linker)
+    linker = llvm::sys::findProgramByName("ld.lld-22");
+  if (!linker) {
+    errorMessage = "ld.lld not found (install lld)";
+    return false;
+  }
+  SmallVector<StringRef> args{*linker,     "-shared", "--gc-sections",
+                              "-o",        outputPath, objectPath};
+  // lld's messages go to a log file and its first line into our error, so
+  // that a failed link is one line from the tool, not lld's output followed
+  // by ours.
+  SmallString<128> logPath;
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("dlc-lld", "log", logPath)) {
+    errorMessage = "cannot create a temporary file: " + ec.message();
+    return false;
+  }
+  llvm::FileRemover removeLog(logPath);
+  std::optional<StringRef> redirects[] = {std::nullopt, std::nullopt,
+                                          StringRef(logPath)};
+  int rc = llvm::sys::ExecuteAndWait(*linker, args, std::nullopt, redirects,
+                                     0, 0, &errorMessage);
+  if (rc != 0) {
+    if (errorMessage.empty())
+      errorMessage = "ld.lld failed with exit code " + std::to_string(rc);
+    if (auto log = llvm::MemoryBuffer::getFile(logPath)) {
+      StringRef first = (*log)->getBuffer().split('\n').first.trim();
+      first.consume_front("ld.lld: ");
+      if (!first.empty())
+        errorMessage = "ld.lld failed: " + first.str();
+    }
+    return false;
+  }
+  return true;
+}
+
+llvm::Expected<std::unique_ptr<ExecutionEngine>>
+jitCompile(ModuleOp module, StringRef entry, const ModelSignature &signature) {
+  initializeLLVMOnce();
+  registerTranslations(*module->getContext());
+  std::string entryName = entry.str();
+  // The module builder runs the same translation + ABI + -O3 as the AOT
+  // path, so JIT and AOT code are the same code.
+  auto builder = [&](Operation *op, llvm::LLVMContext &ctx) {
+    return translateAndOptimize(cast<ModuleOp>(op), ctx, entryName, signature);
+  };
+  ExecutionEngineOptions options;
+  options.llvmModuleBuilder = builder;
+  options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  options.enableGDBNotificationListener = false;
+  options.enablePerfNotificationListener = false;
+  return ExecutionEngine::create(module, options);
+}
+
+} // namespace dlc

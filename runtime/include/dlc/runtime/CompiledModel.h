@@ -1,0 +1,75 @@
+// CompiledModel: runs a compiled model through its C ABI (dlc_abi.h).
+//
+// The same class serves shared libraries made by `dlc compile` (loaded with
+// dlopen) and code the JIT produced in-process (fromFunctions); the JIT lives
+// in the compiler, so this file needs neither LLVM nor MLIR.
+//
+// Batching: generated code is specialized for one batch size B
+// (desc().batch_size), but run() accepts any batch N. It calls the model on
+// consecutive chunks of B rows; the last, partial chunk is copied into a
+// zero-padded staging buffer and only its N mod B valid rows are copied
+// back. Full chunks are passed in place, without copies.
+//
+// Thread-safety: run() is const and keeps all per-call state (workspace,
+// staging buffers) local, and the ABI promises that dlc_model_infer keeps no
+// state between calls, so run() may be called concurrently from several
+// threads on one CompiledModel.
+#ifndef DLC_RUNTIME_COMPILEDMODEL_H
+#define DLC_RUNTIME_COMPILEDMODEL_H
+
+#include "dlc/runtime/HostTensor.h"
+#include "dlc/runtime/Status.h"
+#include "dlc/runtime/dlc_abi.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace dlc {
+
+class CompiledModel {
+public:
+  /// dlopen()s `path` (RTLD_NOW | RTLD_LOCAL), resolves dlc_model_describe
+  /// and dlc_model_infer, and checks the description (ABI version, batch
+  /// size, ranks, dtypes). The library stays loaded while the object lives.
+  static StatusOr<std::unique_ptr<CompiledModel>>
+  loadSharedLibrary(const std::string &path);
+
+  /// Wraps functions that are already in memory (the JIT). `keepAlive` owns
+  /// whatever backs the code and the description; it is released when the
+  /// CompiledModel is destroyed. `name` is used in messages.
+  static StatusOr<std::unique_ptr<CompiledModel>>
+  fromFunctions(dlc_model_describe_fn describe, dlc_model_infer_fn infer,
+                std::shared_ptr<void> keepAlive,
+                const std::string &name = "<jit>");
+
+  /// The model's description; valid as long as this object lives.
+  const dlc_model_desc &desc() const { return *desc_; }
+  /// The library path, or the name given to fromFunctions.
+  const std::string &name() const { return name_; }
+
+  /// Runs the model on `inputs` (in desc().inputs order). Every input must
+  /// have the described dtype and non-batch dims, and all must share one
+  /// batch size N >= 0; the outputs have batch N.
+  StatusOr<std::vector<HostTensor>>
+  run(const std::vector<HostTensor> &inputs) const;
+
+private:
+  CompiledModel() = default;
+  static StatusOr<std::unique_ptr<CompiledModel>>
+  create(dlc_model_describe_fn describe, dlc_model_infer_fn infer,
+         std::shared_ptr<void> keepAlive, const std::string &name);
+  Status checkInputs(const std::vector<HostTensor> &inputs,
+                     int64_t &batch) const;
+
+  std::string name_;
+  std::shared_ptr<void> keepAlive_;
+  const dlc_model_desc *desc_ = nullptr;
+  dlc_model_infer_fn infer_ = nullptr;
+  /// Bytes of one batch row of each input and output.
+  std::vector<size_t> inputRowBytes_, outputRowBytes_;
+};
+
+} // namespace dlc
+
+#endif // DLC_RUNTIME_COMPILEDMODEL_H

@@ -1,0 +1,75 @@
+/*
+ * The C ABI of a model compiled by dlc.
+ *
+ * Every compiled model -- a shared library made by `dlc compile`, or code the
+ * JIT produced in-process -- exports the same two C symbols:
+ *
+ *   const dlc_model_desc *dlc_model_describe(void);
+ *   int32_t dlc_model_infer(void *const *inputs, void *const *outputs,
+ *                           void *workspace);
+ *
+ * `dlc_model_describe` returns a pointer to static, immutable data: the ABI
+ * version, the batch size the code was specialized for, the inputs and
+ * outputs (name, dtype, shape) in the order `dlc_model_infer` takes them, and
+ * the size of the workspace the caller must provide.
+ *
+ * `dlc_model_infer` reads `inputs[i]` (dense, row-major, with exactly the
+ * described shape) and writes `outputs[i]`. `workspace` points to at least
+ * `workspace_bytes` bytes aligned to 64 bytes (it may be NULL when
+ * `workspace_bytes` is 0); it holds every intermediate result, so the call
+ * performs no heap allocation of its own. Returns 0 on success.
+ *
+ * Thread-safety: `dlc_model_infer` keeps no state between calls. Concurrent
+ * calls are safe as long as each uses its own outputs and workspace.
+ *
+ * This header is plain C and needs neither LLVM nor MLIR.
+ */
+#ifndef DLC_RUNTIME_DLC_ABI_H
+#define DLC_RUNTIME_DLC_ABI_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DLC_ABI_VERSION 1
+
+/* Element types; the values match the model schema's DType. */
+enum dlc_dtype {
+  DLC_DTYPE_F32 = 0,
+  DLC_DTYPE_I32 = 1,
+  DLC_DTYPE_I64 = 2,
+  DLC_DTYPE_U8 = 3,
+};
+
+typedef struct dlc_tensor_desc {
+  const char *name;
+  int32_t dtype; /* enum dlc_dtype */
+  int32_t rank;
+  const int64_t *shape; /* rank entries; shape[0] is the batch */
+} dlc_tensor_desc;
+
+typedef struct dlc_model_desc {
+  uint32_t abi_version; /* DLC_ABI_VERSION */
+  const char *name;
+  int64_t batch_size;
+  int32_t num_inputs;
+  int32_t num_outputs;
+  const dlc_tensor_desc *inputs;
+  const dlc_tensor_desc *outputs;
+  int64_t workspace_bytes;
+} dlc_model_desc;
+
+typedef const dlc_model_desc *(*dlc_model_describe_fn)(void);
+typedef int32_t (*dlc_model_infer_fn)(void *const *inputs,
+                                      void *const *outputs, void *workspace);
+
+#define DLC_MODEL_DESCRIBE_SYMBOL "dlc_model_describe"
+#define DLC_MODEL_INFER_SYMBOL "dlc_model_infer"
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* DLC_RUNTIME_DLC_ABI_H */

@@ -1,0 +1,245 @@
+// CompiledModel: loading compiled models and running them in batch chunks.
+#include "dlc/runtime/CompiledModel.h"
+
+#include <algorithm>
+#include <cstring>
+#include <dlfcn.h>
+
+namespace dlc {
+namespace {
+
+/// Upper bounds on what a description may claim; anything beyond is a
+/// corrupt or hostile description rather than a real model.
+constexpr int64_t kMaxBatch = 1 << 24;
+constexpr int32_t kMaxTensorsPerSide = 4096;
+
+std::string tensorName(const dlc_tensor_desc &d, const char *kind, int i) {
+  return std::string(kind) + " " + std::to_string(i) + " '" +
+         (d.name ? d.name : "") + "'";
+}
+
+/// The expected shape with the batch shown as N: `[N, 28, 28, 1]`.
+std::string expectedShape(const dlc_tensor_desc &d) {
+  std::string s = shapeToString(d.shape, size_t(d.rank));
+  return "[N" + s.substr(s.find_first_of(",]"));
+}
+
+/// Validates one tensor description and computes the bytes of one row.
+Status checkTensorDesc(const dlc_tensor_desc &d, int64_t batch,
+                       const std::string &what, size_t &rowBytes) {
+  if (!isValidDType(d.dtype))
+    return Status::error(what + " has invalid dtype " +
+                         std::to_string(d.dtype));
+  if (d.rank < 1 || d.rank > kMaxTensorRank || !d.shape)
+    return Status::error(what + " has invalid rank " + std::to_string(d.rank));
+  if (d.shape[0] != batch)
+    return Status::error(what + " has batch dim " + std::to_string(d.shape[0]) +
+                         ", but the model's batch size is " +
+                         std::to_string(batch));
+  std::vector<int64_t> row(d.shape + 1, d.shape + d.rank);
+  size_t elemSize = dtypeSize(DType(d.dtype));
+  StatusOr<int64_t> n = checkedNumElements(row, elemSize);
+  if (!n.ok())
+    return n.status().withPrefix(what);
+  rowBytes = size_t(*n) * elemSize;
+  if (rowBytes != 0 && uint64_t(batch) > kMaxTensorBytes / rowBytes)
+    return Status::error(what + " is too large");
+  return Status::success();
+}
+
+} // namespace
+
+StatusOr<std::unique_ptr<CompiledModel>>
+CompiledModel::loadSharedLibrary(const std::string &path) {
+  // Without a slash dlopen searches the library path, not the current
+  // directory, which is never what `dlc run model.so` means.
+  std::string loadPath =
+      path.find('/') == std::string::npos ? "./" + path : path;
+  dlerror();
+  void *handle = ::dlopen(loadPath.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle) {
+    const char *why = dlerror();
+    return Status::error(path + ": cannot load the compiled model: " +
+                         (why ? why : "unknown dlopen error"));
+  }
+  std::shared_ptr<void> keepAlive(handle, [](void *h) { ::dlclose(h); });
+  void *describe = ::dlsym(handle, DLC_MODEL_DESCRIBE_SYMBOL);
+  void *infer = ::dlsym(handle, DLC_MODEL_INFER_SYMBOL);
+  if (!describe || !infer)
+    return Status::error(
+        path + ": not a dlc compiled model: it does not export " +
+        (!describe ? DLC_MODEL_DESCRIBE_SYMBOL : DLC_MODEL_INFER_SYMBOL));
+  return create(reinterpret_cast<dlc_model_describe_fn>(describe),
+                reinterpret_cast<dlc_model_infer_fn>(infer),
+                std::move(keepAlive), path);
+}
+
+StatusOr<std::unique_ptr<CompiledModel>> CompiledModel::fromFunctions(
+    dlc_model_describe_fn describe, dlc_model_infer_fn infer,
+    std::shared_ptr<void> keepAlive, const std::string &name) {
+  return create(describe, infer, std::move(keepAlive), name);
+}
+
+StatusOr<std::unique_ptr<CompiledModel>>
+CompiledModel::create(dlc_model_describe_fn describe, dlc_model_infer_fn infer,
+                      std::shared_ptr<void> keepAlive,
+                      const std::string &name) {
+  if (!describe || !infer)
+    return Status::error(name + ": missing describe or infer function");
+  const dlc_model_desc *d = describe();
+  if (!d)
+    return Status::error(name + ": dlc_model_describe returned null");
+  if (d->abi_version != DLC_ABI_VERSION)
+    return Status::error(name + ": the model uses ABI version " +
+                         std::to_string(d->abi_version) +
+                         ", but this runtime supports version " +
+                         std::to_string(DLC_ABI_VERSION) +
+                         "; recompile the model with this dlc");
+  const std::string invalid = name + ": invalid model description";
+  if (d->batch_size < 1 || d->batch_size > kMaxBatch)
+    return Status::error(invalid + ": batch size " +
+                         std::to_string(d->batch_size));
+  if (d->num_inputs < 1 || d->num_inputs > kMaxTensorsPerSide ||
+      d->num_outputs < 1 || d->num_outputs > kMaxTensorsPerSide || !d->inputs ||
+      !d->outputs)
+    return Status::error(invalid + ": " + std::to_string(d->num_inputs) +
+                         " inputs and " + std::to_string(d->num_outputs) +
+                         " outputs");
+  if (d->workspace_bytes < 0 || uint64_t(d->workspace_bytes) > kMaxTensorBytes)
+    return Status::error(invalid + ": workspace of " +
+                         std::to_string(d->workspace_bytes) + " bytes");
+
+  std::unique_ptr<CompiledModel> m(new CompiledModel());
+  for (int i = 0; i < d->num_inputs; ++i) {
+    size_t bytes = 0;
+    DLC_RETURN_IF_ERROR(checkTensorDesc(d->inputs[i], d->batch_size,
+                                        tensorName(d->inputs[i], "input", i),
+                                        bytes)
+                            .withPrefix(invalid));
+    m->inputRowBytes_.push_back(bytes);
+  }
+  for (int i = 0; i < d->num_outputs; ++i) {
+    size_t bytes = 0;
+    DLC_RETURN_IF_ERROR(checkTensorDesc(d->outputs[i], d->batch_size,
+                                        tensorName(d->outputs[i], "output", i),
+                                        bytes)
+                            .withPrefix(invalid));
+    m->outputRowBytes_.push_back(bytes);
+  }
+  m->name_ = name;
+  m->keepAlive_ = std::move(keepAlive);
+  m->desc_ = d;
+  m->infer_ = infer;
+  return m;
+}
+
+Status CompiledModel::checkInputs(const std::vector<HostTensor> &inputs,
+                                  int64_t &batch) const {
+  const dlc_model_desc &d = *desc_;
+  if (inputs.size() != size_t(d.num_inputs))
+    return Status::error(name_ + ": the model takes " +
+                         std::to_string(d.num_inputs) + " inputs, but " +
+                         std::to_string(inputs.size()) + " were given");
+  for (int i = 0; i < d.num_inputs; ++i) {
+    const dlc_tensor_desc &td = d.inputs[i];
+    const HostTensor &t = inputs[i];
+    bool match =
+        int32_t(t.dtype()) == td.dtype && int64_t(t.rank()) == int64_t(td.rank);
+    for (size_t k = 1; match && k < t.rank(); ++k)
+      match = t.dim(k) == td.shape[k];
+    if (!match)
+      return Status::error(name_ + ": " + tensorName(td, "input", i) +
+                           ": expected " + dtypeName(DType(td.dtype)) + " " +
+                           expectedShape(td) + ", got " + t.describe());
+    if (i == 0)
+      batch = t.dim(0);
+    else if (t.dim(0) != batch)
+      return Status::error(name_ + ": " + tensorName(td, "input", i) +
+                           " has batch " + std::to_string(t.dim(0)) +
+                           ", but input 0 has batch " + std::to_string(batch));
+  }
+  return Status::success();
+}
+
+StatusOr<std::vector<HostTensor>>
+CompiledModel::run(const std::vector<HostTensor> &inputs) const {
+  const dlc_model_desc &d = *desc_;
+  int64_t n = 0;
+  DLC_RETURN_IF_ERROR(checkInputs(inputs, n));
+  const int64_t b = d.batch_size;
+  const size_t numIn = inputs.size(), numOut = size_t(d.num_outputs);
+
+  std::vector<HostTensor> outputs;
+  for (size_t o = 0; o < numOut; ++o) {
+    const dlc_tensor_desc &td = d.outputs[o];
+    std::vector<int64_t> shape(td.shape, td.shape + td.rank);
+    shape[0] = n;
+    StatusOr<HostTensor> t = HostTensor::create(DType(td.dtype), shape);
+    if (!t.ok())
+      return t.status().withPrefix(name_ + ": " +
+                                   tensorName(td, "output", int(o)));
+    outputs.push_back(std::move(*t));
+  }
+
+  AlignedBuffer workspace;
+  if (d.workspace_bytes > 0) {
+    workspace = allocateAligned(size_t(d.workspace_bytes), false);
+    if (!workspace)
+      return Status::error(name_ + ": cannot allocate the workspace of " +
+                           std::to_string(d.workspace_bytes) + " bytes");
+  }
+
+  // Staging for the partial last chunk, allocated only when there is one.
+  const int64_t tail = n % b;
+  std::vector<AlignedBuffer> stageIn, stageOut;
+  if (tail != 0) {
+    for (size_t i = 0; i < numIn; ++i)
+      stageIn.push_back(allocateAligned(size_t(b) * inputRowBytes_[i], true));
+    for (size_t o = 0; o < numOut; ++o)
+      stageOut.push_back(
+          allocateAligned(size_t(b) * outputRowBytes_[o], false));
+    for (const AlignedBuffer &s : stageIn)
+      if (!s)
+        return Status::error(name_ + ": cannot allocate staging buffers");
+    for (const AlignedBuffer &s : stageOut)
+      if (!s)
+        return Status::error(name_ + ": cannot allocate staging buffers");
+  }
+
+  std::vector<void *> inPtrs(numIn), outPtrs(numOut);
+  for (int64_t start = 0; start < n; start += b) {
+    const int64_t rows = std::min(b, n - start);
+    const bool partial = rows < b;
+    for (size_t i = 0; i < numIn; ++i) {
+      // The ABI never writes inputs; the pointer type is only non-const so
+      // that inputs and outputs share one C signature.
+      auto *src = const_cast<uint8_t *>(
+          static_cast<const uint8_t *>(inputs[i].rawData()) +
+          size_t(start) * inputRowBytes_[i]);
+      if (partial) {
+        std::memcpy(stageIn[i].get(), src, size_t(rows) * inputRowBytes_[i]);
+        inPtrs[i] = stageIn[i].get();
+      } else {
+        inPtrs[i] = src;
+      }
+    }
+    for (size_t o = 0; o < numOut; ++o)
+      outPtrs[o] = partial ? static_cast<void *>(stageOut[o].get())
+                           : static_cast<uint8_t *>(outputs[o].rawData()) +
+                                 size_t(start) * outputRowBytes_[o];
+    int32_t rc = infer_(inPtrs.data(), outPtrs.data(), workspace.get());
+    if (rc != 0)
+      return Status::error(name_ + ": dlc_model_infer failed with code " +
+                           std::to_string(rc) + " on rows " +
+                           std::to_string(start) + ".." +
+                           std::to_string(start + rows - 1));
+    if (partial)
+      for (size_t o = 0; o < numOut; ++o)
+        std::memcpy(static_cast<uint8_t *>(outputs[o].rawData()) +
+                        size_t(start) * outputRowBytes_[o],
+                    stageOut[o].get(), size_t(rows) * outputRowBytes_[o]);
+  }
+  return outputs;
+}
+
+} // namespace dlc

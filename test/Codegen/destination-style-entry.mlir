@@ -1,0 +1,30 @@
+// RUN: dlc-opt %s --split-input-file --dlc-destination-style-entry | FileCheck %s
+
+// Inputs become memrefs read through restrict to_tensor; results are written
+// into new trailing output memrefs; names move with them.
+// CHECK-LABEL: func.func @infer
+// CHECK-SAME: (%[[IN:.*]]: memref<2x3xf32> {dlc.name = "x"}, %[[OUT:.*]]: memref<2x3xf32> {dlc.name = "y"})
+// CHECK-NOT: ->
+// CHECK: %[[T:.*]] = bufferization.to_tensor %[[IN]] restrict
+// CHECK: %[[R:.*]] = arith.addf %[[T]], %[[T]]
+// CHECK: bufferization.materialize_in_destination %[[R]] in restrict writable %[[OUT]]
+// CHECK: return
+// CHECK-NOT: %
+func.func @infer(%x: tensor<2x3xf32> {dlc.name = "x"}) -> (tensor<2x3xf32> {dlc.name = "y"}) {
+  %0 = arith.addf %x, %x : tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+// Two results, one of them an input passed straight through.
+// CHECK-LABEL: func.func @infer
+// CHECK-SAME: (%[[IN:.*]]: memref<4xf32>, %[[O0:.*]]: memref<4xf32>, %[[O1:.*]]: memref<4xf32>)
+// CHECK: %[[T:.*]] = bufferization.to_tensor %[[IN]] restrict
+// CHECK: bufferization.materialize_in_destination %[[T]] in restrict writable %[[O0]]
+// CHECK: bufferization.materialize_in_destination %{{.*}} in restrict writable %[[O1]]
+func.func @infer(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  %0 = arith.mulf %x, %x : tensor<4xf32>
+  return %x, %0 : tensor<4xf32>, tensor<4xf32>
+}
+

@@ -1,0 +1,20 @@
+// RUN: dlc-opt %s --dlc-lower-to-linalg --dlc-bufferize | FileCheck %s
+
+// Pins the point of the conv + ReLU + pool fusion: after bufferization no
+// buffer the size of the convolution's output (1x26x26x32) exists; the
+// workspace holds only one task's conv rows (2 rows x 26 columns x 32
+// channels, 6656 bytes) and its register tile (13 x 32, 1664 bytes); the
+// pooled result is written straight into the caller's output.
+// CHECK-LABEL: func.func @infer
+// CHECK-SAME: dlc.workspace_bytes = 8320
+// CHECK-NOT: 26x26x32
+// CHECK: scf.for
+// CHECK: memref<1x2x26x32xf32
+// CHECK-NOT: 26x26x32
+func.func @infer(%x: tensor<1x28x28x1xf32>, %w: tensor<3x3x1x32xf32>, %b: tensor<32xf32>) -> tensor<1x13x13x32xf32> {
+  %y = dlc.fused_conv2d %x, %w, %b {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>,
+         padding = array<i64: 0, 0, 0, 0>, activation = #dlc.activation<relu>,
+         pool = #dlc.pool_kind<max>, pool_window = array<i64: 2, 2>, pool_strides = array<i64: 2, 2>}
+       : (tensor<1x28x28x1xf32>, tensor<3x3x1x32xf32>, tensor<32xf32>) -> tensor<1x13x13x32xf32>
+  return %y : tensor<1x13x13x32xf32>
+}

@@ -1,0 +1,68 @@
+// RUN: dlc-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(dlc-select-tiling))' | FileCheck %s
+// RUN: dlc-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(dlc-select-tiling{outer-tiles=1,2,0,0 inner-tiles=1,1,4,16}))' | FileCheck %s --check-prefix=OVERRIDE
+
+// conv1 of the reference CNN: 26 conv columns needed, 32 channels = two
+// vectors per position, so 13 positions x 2 = 26 accumulators.
+// CHECK-LABEL: func.func @conv1_pool
+// CHECK: linalg.pooling_nhwc_max
+// CHECK-SAME: dlc.inner_tiles = array<i64: 1, 1, 13, 32>
+// CHECK-SAME: dlc.outer_tiles = array<i64: 1, 1, 0, 0>
+// OVERRIDE-LABEL: func.func @conv1_pool
+// OVERRIDE: dlc.inner_tiles = array<i64: 1, 1, 4, 16>
+// OVERRIDE-SAME: dlc.outer_tiles = array<i64: 1, 2, 0, 0>
+func.func @conv1_pool(%act: tensor<1x26x26x32xf32>) -> tensor<1x13x13x32xf32> {
+  %ninf = arith.constant 0xFF800000 : f32
+  %e = tensor.empty() : tensor<1x13x13x32xf32>
+  %f = linalg.fill ins(%ninf : f32) outs(%e : tensor<1x13x13x32xf32>) -> tensor<1x13x13x32xf32>
+  %win = tensor.empty() : tensor<2x2xf32>
+  %p = linalg.pooling_nhwc_max {dlc.fusion_root, dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+    ins(%act, %win : tensor<1x26x26x32xf32>, tensor<2x2xf32>) outs(%f : tensor<1x13x13x32xf32>) -> tensor<1x13x13x32xf32>
+  return %p : tensor<1x13x13x32xf32>
+}
+
+// -----
+
+// conv2: the pool reads 10 of the 11 conv columns; 64 channels are tiled by
+// 32 (two vectors), and 10 columns x 2 vectors = 20 accumulators fit.
+// CHECK-LABEL: func.func @conv2_pool
+// CHECK: dlc.inner_tiles = array<i64: 1, 1, 10, 32>
+func.func @conv2_pool(%act: tensor<1x11x11x64xf32>) -> tensor<1x5x5x64xf32> {
+  %ninf = arith.constant 0xFF800000 : f32
+  %e = tensor.empty() : tensor<1x5x5x64xf32>
+  %f = linalg.fill ins(%ninf : f32) outs(%e : tensor<1x5x5x64xf32>) -> tensor<1x5x5x64xf32>
+  %win = tensor.empty() : tensor<2x2xf32>
+  %p = linalg.pooling_nhwc_max {dlc.fusion_root, dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+    ins(%act, %win : tensor<1x11x11x64xf32>, tensor<2x2xf32>) outs(%f : tensor<1x5x5x64xf32>) -> tensor<1x5x5x64xf32>
+  return %p : tensor<1x5x5x64xf32>
+}
+
+// -----
+
+// Tile sizes already in the IR are kept: a test or a schedule can pin them.
+// CHECK-LABEL: func.func @pinned
+// CHECK: dlc.inner_tiles = array<i64: 1, 1, 2, 8>
+// CHECK-SAME: dlc.outer_tiles = array<i64: 1, 1, 0, 0>
+func.func @pinned(%act: tensor<1x4x4x8xf32>) -> tensor<1x2x2x8xf32> {
+  %ninf = arith.constant 0xFF800000 : f32
+  %e = tensor.empty() : tensor<1x2x2x8xf32>
+  %f = linalg.fill ins(%ninf : f32) outs(%e : tensor<1x2x2x8xf32>) -> tensor<1x2x2x8xf32>
+  %win = tensor.empty() : tensor<2x2xf32>
+  %p = linalg.pooling_nhwc_max {dlc.fusion_root, dlc.inner_tiles = array<i64: 1, 1, 2, 8>, dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+    ins(%act, %win : tensor<1x4x4x8xf32>, tensor<2x2xf32>) outs(%f : tensor<1x2x2x8xf32>) -> tensor<1x2x2x8xf32>
+  return %p : tensor<1x2x2x8xf32>
+}
+
+// -----
+
+// Ops without the root marker get no tile sizes.
+// CHECK-LABEL: func.func @not_a_root
+// CHECK-NOT: dlc.inner_tiles
+func.func @not_a_root(%act: tensor<1x4x4x8xf32>) -> tensor<1x2x2x8xf32> {
+  %ninf = arith.constant 0xFF800000 : f32
+  %e = tensor.empty() : tensor<1x2x2x8xf32>
+  %f = linalg.fill ins(%ninf : f32) outs(%e : tensor<1x2x2x8xf32>) -> tensor<1x2x2x8xf32>
+  %win = tensor.empty() : tensor<2x2xf32>
+  %p = linalg.pooling_nhwc_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+    ins(%act, %win : tensor<1x4x4x8xf32>, tensor<2x2xf32>) outs(%f : tensor<1x2x2x8xf32>) -> tensor<1x2x2x8xf32>
+  return %p : tensor<1x2x2x8xf32>
+}

@@ -1,0 +1,107 @@
+// The example CNN (examples/mnist_cnn.fb) end to end: JIT-compiled at batch
+// 1 and 64 and AOT-compiled to a shared library loaded through the runtime,
+// each compared with the reference interpreter on the same random images.
+#include "E2ETestUtil.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+#include <fstream>
+#include <iterator>
+
+using namespace dlc;
+using namespace dlc::e2e;
+
+namespace {
+
+const char *kModelPath = DLC_EXAMPLES_DIR "/mnist_cnn.fb";
+
+std::vector<uint8_t> readFile(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
+}
+
+/// `count` images of pixels in [0, 1), the model's input range.
+ref::RefTensor randomImages(Random &rng, int64_t count) {
+  ref::RefTensor t;
+  t.shape = {count, 28, 28, 1};
+  t.data = rng.floats(size_t(count * 28 * 28), 0.0f, 1.0f);
+  return t;
+}
+
+class MnistCnn : public ::testing::Test {
+protected:
+  void SetUp() override {
+    bytes_ = readFile(kModelPath);
+    ASSERT_FALSE(bytes_.empty()) << "cannot read " << kModelPath;
+    auto file = ModelFile::open(kModelPath);
+    ASSERT_TRUE(file.ok()) << file.status().message();
+    file_ = std::move(*file);
+  }
+
+  /// Runs `model` on `batches` fresh image batches and compares each with
+  /// the reference. The softmax outputs are probabilities in [0, 1], so the
+  /// 1e-4 tolerance is an absolute one here.
+  void check(const CompiledModel &model, std::vector<int64_t> batches,
+             const std::string &family) {
+    Random rng(testSeed());
+    for (int64_t n : batches)
+      EXPECT_TRUE(compareRun(family, model, bytes_, {randomImages(rng, n)},
+                             kDefaultTolerance))
+          << "batch " << n;
+  }
+
+  std::vector<uint8_t> bytes_;
+  std::unique_ptr<ModelFile> file_;
+};
+
+TEST_F(MnistCnn, JitBatch1) {
+  CompileOptions options;
+  options.batchSize = 1;
+  auto model = jitCompile(*file_, options);
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  EXPECT_EQ((*model)->desc().batch_size, 1);
+  check(**model, {1, 3}, "mnist_cnn");
+}
+
+TEST_F(MnistCnn, JitBatch64) {
+  CompileOptions options;
+  options.batchSize = 64;
+  auto model = jitCompile(*file_, options);
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  EXPECT_EQ((*model)->desc().batch_size, 64);
+  // 64 in place; 100 = one full chunk + a zero-padded partial one; 5 = only
+  // a partial chunk.
+  check(**model, {64, 100, 5}, "mnist_cnn");
+}
+
+TEST_F(MnistCnn, JitUnfused) {
+  CompileOptions options;
+  options.batchSize = 8;
+  options.fuse = false;
+  auto model = jitCompile(*file_, options);
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  check(**model, {8, 11}, "mnist_cnn");
+}
+
+TEST_F(MnistCnn, AotSharedLibrary) {
+  llvm::SmallString<128> dir;
+  ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("dlc-e2e", dir));
+  std::string lib = (dir + "/mnist_cnn.so").str();
+  CompileOptions options;
+  options.batchSize = 16;
+  Status s = compileModel(*file_, options, EmitKind::SharedLibrary, lib);
+  ASSERT_TRUE(s.ok()) << s.message();
+  {
+    auto model = CompiledModel::loadSharedLibrary(lib);
+    ASSERT_TRUE(model.ok()) << model.status().message();
+    EXPECT_EQ((*model)->desc().batch_size, 16);
+    EXPECT_EQ((*model)->desc().num_inputs, 1);
+    EXPECT_EQ((*model)->desc().num_outputs, 1);
+    check(**model, {16, 1, 37}, "mnist_cnn_aot");
+  }
+  llvm::sys::fs::remove(lib);
+  llvm::sys::fs::remove(dir);
+}
+
+} // namespace

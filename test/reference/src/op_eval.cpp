@@ -1,0 +1,257 @@
+// Maps one flatbuffer Operator onto the reference op functions: picks the
+// inputs, resolves the options (schema defaults when the table is absent)
+// and calls the op.
+#include "op_eval.h"
+
+#include <string>
+
+#include "dlc/reference/conv.h"
+#include "dlc/reference/elementwise.h"
+#include "dlc/reference/normalization.h"
+#include "dlc/reference/padding.h"
+#include "dlc/reference/pool.h"
+#include "dlc/reference/shape_ops.h"
+
+namespace dlc::ref::detail {
+
+namespace {
+
+namespace fb = dlc::fb;
+using Inputs = std::vector<const RefTensor *>;
+
+std::string optionsName(fb::OpOptions type) {
+  const char *name = fb::EnumNameOpOptions(type);
+  return name && *name ? name : std::to_string(static_cast<int>(type));
+}
+
+// The object-API struct's member initializers are the schema defaults, so a
+// default-constructed T is exactly "options table absent".
+template <typename T>
+T resolveOptions(const fb::Operator &op, fb::OpOptions expected) {
+  T opts;
+  if (op.options_type() == fb::OpOptions::NONE || op.options() == nullptr)
+    return opts;
+  if (op.options_type() != expected)
+    throw RefError("has options " + optionsName(op.options_type()) +
+                   ", expected " + optionsName(expected));
+  static_cast<const typename T::TableType *>(op.options())->UnPackTo(&opts);
+  return opts;
+}
+
+// Ops without an options table: one being present means the model writer
+// and this reader disagree about the op, which is worth reporting.
+void expectNoOptions(const fb::Operator &op) {
+  if (op.options_type() != fb::OpOptions::NONE)
+    throw RefError("takes no options but has " +
+                   optionsName(op.options_type()));
+}
+
+void expectInputCount(const Inputs &in, size_t min, size_t max) {
+  if (in.size() < min || in.size() > max) {
+    std::string want = min == max
+                           ? std::to_string(min)
+                           : std::to_string(min) + ".." + std::to_string(max);
+    throw RefError("expects " + want + " inputs, got " +
+                   std::to_string(in.size()));
+  }
+}
+
+const RefTensor &required(const Inputs &in, size_t i, const char *what) {
+  if (i >= in.size() || in[i] == nullptr)
+    throw RefError(std::string("missing required input ") + what);
+  return *in[i];
+}
+
+const RefTensor *optional(const Inputs &in, size_t i) {
+  return i < in.size() ? in[i] : nullptr;
+}
+
+const RefTensor &unaryInput(const Inputs &in) {
+  expectInputCount(in, 1, 1);
+  return required(in, 0, "input");
+}
+
+void requireRank4(const RefTensor &t, const char *what) {
+  if (t.shape.size() != 4)
+    throw RefError(std::string(what) + " must have rank 4, got " +
+                   shapeToString(t.shape));
+}
+
+// Conv2DOptionsT and DepthwiseConv2DOptionsT have the same fields.
+template <typename Opts>
+Pads convPads(const Opts &o, const RefTensor &x, const RefTensor &w) {
+  requireRank4(x, "input");
+  requireRank4(w, "filter");
+  return resolvePadding(o.padding, x.shape[1], x.shape[2], w.shape[0],
+                        w.shape[1], o.stride_h, o.stride_w, o.dilation_h,
+                        o.dilation_w,
+                        Pads{o.pad_top, o.pad_bottom, o.pad_left, o.pad_right});
+}
+
+RefTensor evalConv(const fb::Operator &op, const Inputs &in) {
+  expectInputCount(in, 2, 3);
+  const RefTensor &x = required(in, 0, "input");
+  const RefTensor &w = required(in, 1, "filter");
+  if (op.type() == fb::OpType::CONV_2D) {
+    auto o =
+        resolveOptions<fb::Conv2DOptionsT>(op, fb::OpOptions::Conv2DOptions);
+    Pads p = convPads(o, x, w);
+    return conv2d(x, w, optional(in, 2), {o.stride_h, o.stride_w},
+                  {o.dilation_h, o.dilation_w}, p, o.activation, o.leaky_alpha);
+  }
+  auto o = resolveOptions<fb::DepthwiseConv2DOptionsT>(
+      op, fb::OpOptions::DepthwiseConv2DOptions);
+  Pads p = convPads(o, x, w);
+  return depthwiseConv2d(x, w, optional(in, 2), {o.stride_h, o.stride_w},
+                         {o.dilation_h, o.dilation_w}, p, o.activation,
+                         o.leaky_alpha);
+}
+
+RefTensor evalPool(const fb::Operator &op, const Inputs &in) {
+  const RefTensor &x = unaryInput(in);
+  requireRank4(x, "input");
+  auto o = resolveOptions<fb::Pool2DOptionsT>(op, fb::OpOptions::Pool2DOptions);
+  const int64_t sh = resolvePoolStride(o.stride_h, o.filter_h);
+  const int64_t sw = resolvePoolStride(o.stride_w, o.filter_w);
+  Pads p = resolvePadding(
+      o.padding, x.shape[1], x.shape[2], o.filter_h, o.filter_w, sh, sw, 1, 1,
+      Pads{o.pad_top, o.pad_bottom, o.pad_left, o.pad_right});
+  if (op.type() == fb::OpType::MAX_POOL_2D)
+    return maxPool2d(x, {o.filter_h, o.filter_w}, {sh, sw}, p);
+  return avgPool2d(x, {o.filter_h, o.filter_w}, {sh, sw}, p,
+                   o.count_include_pad);
+}
+
+RefTensor evalBatchNorm(const fb::Operator &op, const Inputs &in) {
+  expectInputCount(in, 5, 5);
+  auto o = resolveOptions<fb::BatchNormOptionsT>(
+      op, fb::OpOptions::BatchNormOptions);
+  const RefTensor &x = required(in, 0, "input");
+  if (x.shape.empty())
+    throw RefError("input must have rank >= 1");
+  // Keras' scale=False / center=False drop gamma / beta; -1 stands for them.
+  const RefTensor ones = filled({x.shape.back()}, 1.0f);
+  const RefTensor zero = zeros({x.shape.back()});
+  return batchNorm(x, in[1] ? *in[1] : ones, in[2] ? *in[2] : zero,
+                   required(in, 3, "moving_mean"),
+                   required(in, 4, "moving_variance"), o.epsilon);
+}
+
+RefTensor evalBinary(const fb::Operator &op, const Inputs &in) {
+  expectNoOptions(op);
+  expectInputCount(in, 2, 2);
+  const RefTensor &a = required(in, 0, "lhs");
+  const RefTensor &b = required(in, 1, "rhs");
+  switch (op.type()) {
+  case fb::OpType::ADD:
+    return add(a, b);
+  case fb::OpType::SUB:
+    return sub(a, b);
+  case fb::OpType::MUL:
+    return mul(a, b);
+  default:
+    return div(a, b);
+  }
+}
+
+} // namespace
+
+RefTensor evaluateOp(const fb::Operator &op, const Inputs &in) {
+  switch (op.type()) {
+  case fb::OpType::CONV_2D:
+  case fb::OpType::DEPTHWISE_CONV_2D:
+    return evalConv(op, in);
+  case fb::OpType::DENSE: {
+    expectInputCount(in, 2, 3);
+    auto o = resolveOptions<fb::DenseOptionsT>(op, fb::OpOptions::DenseOptions);
+    return dense(required(in, 0, "input"), required(in, 1, "weight"),
+                 optional(in, 2), o.activation, o.leaky_alpha);
+  }
+  case fb::OpType::MAX_POOL_2D:
+  case fb::OpType::AVG_POOL_2D:
+    return evalPool(op, in);
+  case fb::OpType::GLOBAL_AVG_POOL:
+    expectNoOptions(op);
+    return globalAvgPool(unaryInput(in));
+  case fb::OpType::RESHAPE: {
+    const RefTensor &x = unaryInput(in);
+    if (op.options_type() != fb::OpOptions::ReshapeOptions)
+      throw RefError("needs ReshapeOptions with new_shape");
+    auto o =
+        resolveOptions<fb::ReshapeOptionsT>(op, fb::OpOptions::ReshapeOptions);
+    return reshape(x, o.new_shape);
+  }
+  case fb::OpType::FLATTEN:
+    expectNoOptions(op);
+    return flatten(unaryInput(in));
+  case fb::OpType::TRANSPOSE: {
+    const RefTensor &x = unaryInput(in);
+    auto o = resolveOptions<fb::TransposeOptionsT>(
+        op, fb::OpOptions::TransposeOptions);
+    return transpose(x, std::vector<int64_t>(o.perm.begin(), o.perm.end()));
+  }
+  case fb::OpType::CONCAT: {
+    if (in.empty())
+      throw RefError("expects at least 1 input");
+    auto o =
+        resolveOptions<fb::ConcatOptionsT>(op, fb::OpOptions::ConcatOptions);
+    std::vector<RefTensor> parts;
+    for (size_t i = 0; i < in.size(); ++i)
+      parts.push_back(required(in, i, "concat part"));
+    return concat(parts, o.axis);
+  }
+  case fb::OpType::PAD: {
+    const RefTensor &x = unaryInput(in);
+    auto o = resolveOptions<fb::PadOptionsT>(op, fb::OpOptions::PadOptions);
+    return pad(x, o.paddings, o.value);
+  }
+  case fb::OpType::ADD:
+  case fb::OpType::SUB:
+  case fb::OpType::MUL:
+  case fb::OpType::DIV:
+    return evalBinary(op, in);
+  case fb::OpType::RELU:
+    expectNoOptions(op);
+    return relu(unaryInput(in));
+  case fb::OpType::RELU6:
+    expectNoOptions(op);
+    return relu6(unaryInput(in));
+  case fb::OpType::LEAKY_RELU: {
+    const RefTensor &x = unaryInput(in);
+    auto o = resolveOptions<fb::LeakyReluOptionsT>(
+        op, fb::OpOptions::LeakyReluOptions);
+    return leakyRelu(x, o.alpha);
+  }
+  case fb::OpType::SIGMOID:
+    expectNoOptions(op);
+    return sigmoid(unaryInput(in));
+  case fb::OpType::TANH:
+    expectNoOptions(op);
+    return tanh(unaryInput(in));
+  case fb::OpType::SOFTMAX:
+  case fb::OpType::LOG_SOFTMAX: {
+    const RefTensor &x = unaryInput(in);
+    auto o =
+        resolveOptions<fb::SoftmaxOptionsT>(op, fb::OpOptions::SoftmaxOptions);
+    return op.type() == fb::OpType::SOFTMAX ? softmax(x, o.axis)
+                                            : logSoftmax(x, o.axis);
+  }
+  case fb::OpType::BATCH_NORM:
+    return evalBatchNorm(op, in);
+  case fb::OpType::DROPOUT: {
+    const RefTensor &x = unaryInput(in);
+    // Validated for consistency only: rate and seed matter in training.
+    resolveOptions<fb::DropoutOptionsT>(op, fb::OpOptions::DropoutOptions);
+    return dropout(x);
+  }
+  case fb::OpType::CLIP: {
+    const RefTensor &x = unaryInput(in);
+    auto o = resolveOptions<fb::ClipOptionsT>(op, fb::OpOptions::ClipOptions);
+    return clip(x, o.min, o.max);
+  }
+  }
+  throw RefError("unsupported op type " +
+                 std::to_string(static_cast<int>(op.type())));
+}
+
+} // namespace dlc::ref::detail

@@ -1,0 +1,232 @@
+// CompiledModel: batch chunking with fake describe/infer functions, input
+// validation, and loading shared libraries.
+#include "dlc/runtime/CompiledModel.h"
+
+#include "TestUtil.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstring>
+#include <thread>
+
+namespace dlc {
+namespace {
+
+using test::errorOf;
+using ::testing::HasSubstr;
+
+// A model specialized for batch 4: y = 2 * x + 1 on x of shape [4, 3]. It
+// counts its calls and records whether the rows it got were zero, so the
+// tests can check the chunking and the zero padding.
+const int64_t kShape4x3[] = {4, 3};
+const dlc_tensor_desc kX = {"x", DLC_DTYPE_F32, 2, kShape4x3};
+const dlc_tensor_desc kY = {"y", DLC_DTYPE_F32, 2, kShape4x3};
+dlc_model_desc gDesc;
+std::atomic<int> gCalls{0};
+std::atomic<int> gZeroRowsSeen{0};
+std::atomic<bool> gWorkspaceOk{true};
+std::atomic<int32_t> gReturnCode{0};
+
+void resetFake() {
+  gDesc = {DLC_ABI_VERSION, "double", 4, 1, 1, &kX, &kY, 100};
+  gCalls = 0;
+  gZeroRowsSeen = 0;
+  gWorkspaceOk = true;
+  gReturnCode = 0;
+}
+
+const dlc_model_desc *describeFake() { return &gDesc; }
+
+int32_t inferFake(void *const *inputs, void *const *outputs, void *ws) {
+  ++gCalls;
+  if (!ws || reinterpret_cast<uintptr_t>(ws) % 64 != 0)
+    gWorkspaceOk = false;
+  else
+    std::memset(ws, 0xff, 100); // The workspace must really be 100 bytes.
+  const float *x = static_cast<const float *>(inputs[0]);
+  float *y = static_cast<float *>(outputs[0]);
+  for (int r = 0; r < 4; ++r) {
+    bool zero = true;
+    for (int c = 0; c < 3; ++c) {
+      zero &= x[r * 3 + c] == 0.0f;
+      y[r * 3 + c] = 2.0f * x[r * 3 + c] + 1.0f;
+    }
+    gZeroRowsSeen += zero;
+  }
+  return gReturnCode;
+}
+
+std::unique_ptr<CompiledModel> makeFake() {
+  resetFake();
+  StatusOr<std::unique_ptr<CompiledModel>> m =
+      CompiledModel::fromFunctions(describeFake, inferFake, nullptr, "fake");
+  EXPECT_TRUE(m.ok()) << errorOf(m);
+  return m.ok() ? std::move(*m) : nullptr;
+}
+
+/// Input rows 1, 2, 3, ... (never zero).
+HostTensor rows(int64_t n, int64_t cols = 3) {
+  StatusOr<HostTensor> t = HostTensor::create(DType::F32, {n, cols});
+  EXPECT_TRUE(t.ok());
+  for (int64_t i = 0; i < n * cols; ++i)
+    t->data<float>()[i] = float(i + 1);
+  return std::move(*t);
+}
+
+std::vector<HostTensor> one(HostTensor t) {
+  std::vector<HostTensor> v;
+  v.push_back(std::move(t));
+  return v;
+}
+
+TEST(CompiledModel, RunsAnyBatchInChunks) {
+  std::unique_ptr<CompiledModel> m = makeFake();
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->desc().batch_size, 4);
+  for (int64_t n : {1, 4, 5, 9, 0, 8}) {
+    gCalls = 0;
+    gZeroRowsSeen = 0;
+    StatusOr<std::vector<HostTensor>> out = m->run(one(rows(n)));
+    ASSERT_TRUE(out.ok()) << errorOf(out);
+    ASSERT_EQ(out->size(), 1u);
+    const HostTensor &y = (*out)[0];
+    EXPECT_EQ(y.shape(), (std::vector<int64_t>{n, 3}));
+    for (int64_t i = 0; i < n * 3; ++i)
+      ASSERT_EQ(y.data<float>()[i], 2.0f * float(i + 1) + 1.0f) << n;
+    EXPECT_EQ(gCalls, (n + 3) / 4) << "batch " << n;
+    // The last partial chunk is padded with zero rows.
+    EXPECT_EQ(gZeroRowsSeen, n % 4 ? 4 - n % 4 : 0) << "batch " << n;
+  }
+  EXPECT_TRUE(gWorkspaceOk);
+}
+
+TEST(CompiledModel, ValidatesInputs) {
+  std::unique_ptr<CompiledModel> m = makeFake();
+  ASSERT_TRUE(m);
+  EXPECT_EQ(errorOf(m->run({})),
+            "fake: the model takes 1 inputs, but 0 were given");
+  EXPECT_EQ(errorOf(m->run(one(rows(5, 4)))),
+            "fake: input 0 'x': expected float32 [N, 3], got float32 [5, 4]");
+  StatusOr<HostTensor> ints = HostTensor::create(DType::I32, {2, 3});
+  ASSERT_TRUE(ints.ok());
+  EXPECT_THAT(errorOf(m->run(one(std::move(*ints)))),
+              HasSubstr("got int32 [2, 3]"));
+  StatusOr<HostTensor> rank3 = HostTensor::create(DType::F32, {2, 3, 1});
+  ASSERT_TRUE(rank3.ok());
+  EXPECT_THAT(errorOf(m->run(one(std::move(*rank3)))),
+              HasSubstr("expected float32 [N, 3], got float32 [2, 3, 1]"));
+}
+
+TEST(CompiledModel, InputsMustShareTheBatch) {
+  resetFake();
+  const dlc_tensor_desc twoInputs[] = {kX, {"z", DLC_DTYPE_F32, 2, kShape4x3}};
+  gDesc.num_inputs = 2;
+  gDesc.inputs = twoInputs;
+  StatusOr<std::unique_ptr<CompiledModel>> m =
+      CompiledModel::fromFunctions(describeFake, inferFake, nullptr, "two");
+  ASSERT_TRUE(m.ok()) << errorOf(m);
+  std::vector<HostTensor> in;
+  in.push_back(rows(5));
+  in.push_back(rows(3));
+  EXPECT_EQ(errorOf((*m)->run(in)),
+            "two: input 1 'z' has batch 3, but input 0 has batch 5");
+}
+
+TEST(CompiledModel, InferFailure) {
+  std::unique_ptr<CompiledModel> m = makeFake();
+  ASSERT_TRUE(m);
+  gReturnCode = 7;
+  EXPECT_EQ(errorOf(m->run(one(rows(6)))),
+            "fake: dlc_model_infer failed with code 7 on rows 0..3");
+}
+
+TEST(CompiledModel, RejectsBadDescriptions) {
+  auto error = [](void (*edit)(dlc_model_desc &)) {
+    resetFake();
+    edit(gDesc);
+    return errorOf(
+        CompiledModel::fromFunctions(describeFake, inferFake, nullptr, "bad"));
+  };
+  EXPECT_THAT(error([](dlc_model_desc &d) { d.abi_version = 2; }),
+              HasSubstr("bad: the model uses ABI version 2, but this runtime "
+                        "supports version 1"));
+  EXPECT_THAT(error([](dlc_model_desc &d) { d.batch_size = 0; }),
+              HasSubstr("invalid model description: batch size 0"));
+  EXPECT_THAT(error([](dlc_model_desc &d) { d.num_outputs = 0; }),
+              HasSubstr("1 inputs and 0 outputs"));
+  EXPECT_THAT(error([](dlc_model_desc &d) { d.inputs = nullptr; }),
+              HasSubstr("invalid model description"));
+  EXPECT_THAT(error([](dlc_model_desc &d) { d.workspace_bytes = -1; }),
+              HasSubstr("workspace of -1 bytes"));
+  EXPECT_THAT(error([](dlc_model_desc &d) { d.batch_size = 2; }),
+              HasSubstr("input 0 'x' has batch dim 4, but the model's batch "
+                        "size is 2"));
+  EXPECT_FALSE(CompiledModel::fromFunctions(nullptr, inferFake, nullptr).ok());
+}
+
+TEST(CompiledModel, KeepAliveLivesAsLongAsTheModel) {
+  resetFake();
+  auto token = std::make_shared<int>(1);
+  std::weak_ptr<int> watch = token;
+  StatusOr<std::unique_ptr<CompiledModel>> m = CompiledModel::fromFunctions(
+      describeFake, inferFake, std::move(token), "jit");
+  ASSERT_TRUE(m.ok());
+  EXPECT_FALSE(watch.expired());
+  m->reset();
+  EXPECT_TRUE(watch.expired());
+}
+
+TEST(CompiledModel, ConcurrentRuns) {
+  std::unique_ptr<CompiledModel> m = makeFake();
+  ASSERT_TRUE(m);
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int iter = 0; iter < 50; ++iter) {
+        int64_t n = 1 + (t * 7 + iter) % 11;
+        StatusOr<std::vector<HostTensor>> out = m->run(one(rows(n)));
+        if (!out.ok()) {
+          ++failures;
+          continue;
+        }
+        for (int64_t i = 0; i < n * 3; ++i)
+          if ((*out)[0].data<float>()[i] != 2.0f * float(i + 1) + 1.0f)
+            ++failures;
+      }
+    });
+  for (std::thread &t : threads)
+    t.join();
+  EXPECT_EQ(failures, 0);
+}
+
+TEST(CompiledModel, LoadSharedLibrary) {
+  StatusOr<std::unique_ptr<CompiledModel>> m =
+      CompiledModel::loadSharedLibrary(DLC_FAKE_MODEL_GOOD);
+  ASSERT_TRUE(m.ok()) << errorOf(m);
+  EXPECT_STREQ((*m)->desc().name, "fake");
+  StatusOr<std::vector<HostTensor>> out = (*m)->run(one(rows(3)));
+  ASSERT_TRUE(out.ok()) << errorOf(out);
+  EXPECT_EQ((*out)[0].data<float>()[8], 18.0f);
+
+  EXPECT_THAT(errorOf(CompiledModel::loadSharedLibrary(DLC_FAKE_MODEL_BAD_ABI)),
+              HasSubstr("uses ABI version 99"));
+  EXPECT_THAT(
+      errorOf(CompiledModel::loadSharedLibrary(DLC_FAKE_MODEL_NO_INFER)),
+      HasSubstr(std::string(DLC_FAKE_MODEL_NO_INFER) +
+                ": not a dlc compiled model: it does not export "
+                "dlc_model_infer"));
+  test::TempDir dir;
+  std::string missing = dir.file("missing.so");
+  EXPECT_THAT(errorOf(CompiledModel::loadSharedLibrary(missing)),
+              HasSubstr(missing + ": cannot load the compiled model: "));
+  std::string junk = dir.file("junk.so");
+  test::writeBytes(junk, {'n', 'o', 't', ' ', 'E', 'L', 'F'});
+  EXPECT_THAT(errorOf(CompiledModel::loadSharedLibrary(junk)),
+              HasSubstr(junk + ": cannot load the compiled model: "));
+}
+
+} // namespace
+} // namespace dlc

@@ -1,0 +1,182 @@
+//===- CompileCommand.cpp - `dlc compile` and `dlc run` -------------------===//
+
+#include "Args.h"
+#include "Commands.h"
+
+#include "dlc/Compiler/Compiler.h"
+#include "dlc/runtime/Npy.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace dlc::tool {
+
+namespace {
+
+int fail(const std::string &message) {
+  std::fprintf(stderr, "dlc: %s\n", message.c_str());
+  return 1;
+}
+
+bool endsWith(const std::string &s, const std::string &suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string defaultOutput(const std::string &model, EmitKind kind) {
+  std::string stem = model;
+  if (size_t slash = stem.find_last_of('/'); slash != std::string::npos)
+    stem = stem.substr(slash + 1);
+  if (size_t dot = stem.find_last_of('.'); dot != std::string::npos)
+    stem = stem.substr(0, dot);
+  switch (kind) {
+  case EmitKind::SharedLibrary:
+    return stem + ".so";
+  case EmitKind::Object:
+    return stem + ".o";
+  default:
+    return "-"; // text stages go to stdout unless -o says otherwise
+  }
+}
+
+/// Shared by compile and run: --batch, --no-fusion, tile overrides.
+bool readCompileOptions(const Args &args, CompileOptions &options,
+                        std::string &error) {
+  if (args.has("--batch") &&
+      !parsePositive(args.get("--batch"), options.batchSize)) {
+    error = "--batch expects a positive integer";
+    return false;
+  }
+  options.fuse = !args.has("--no-fusion");
+  if (args.has("--outer-tiles") &&
+      !parseIntList(args.get("--outer-tiles"), options.outerTiles)) {
+    error = "--outer-tiles expects a list like 1,1,0,0";
+    return false;
+  }
+  if (args.has("--inner-tiles") &&
+      !parseIntList(args.get("--inner-tiles"), options.innerTiles)) {
+    error = "--inner-tiles expects a list like 1,1,13,32";
+    return false;
+  }
+  return true;
+}
+
+const std::set<std::string> kCompileValues = {"-o", "--emit", "--batch",
+                                              "--outer-tiles", "--inner-tiles"};
+
+/// Prints a tensor's shape and its first values.
+void preview(const std::string &name, const HostTensor &t) {
+  std::printf("%s: %s %s", name.c_str(), dtypeName(t.dtype()),
+              shapeToString(t.shape()).c_str());
+  if (t.dtype() == DType::F32) {
+    const float *v = t.data<float>();
+    int64_t n = std::min<int64_t>(t.numElements(), 10);
+    std::printf(" [");
+    for (int64_t i = 0; i < n; ++i)
+      std::printf("%s%.6g", i ? ", " : "", v[i]);
+    std::printf("%s]", t.numElements() > n ? ", ..." : "");
+  }
+  std::printf("\n");
+}
+
+} // namespace
+
+int compileCommand(int argc, char **argv) {
+  Args args;
+  std::string error;
+  if (!parseArgs(argc, argv, 2, kCompileValues,
+                 {"--no-fusion", "--time"}, args, error))
+    return fail("compile: " + error);
+  if (args.positional.size() != 1)
+    return fail("compile: expects exactly one model file");
+  CompileOptions options;
+  if (!readCompileOptions(args, options, error))
+    return fail("compile: " + error);
+  auto kind = parseEmitKind(args.get("--emit", "so"));
+  if (!kind)
+    return fail("compile: unknown --emit kind '" + args.get("--emit") + "'");
+  const std::string &modelPath = args.positional[0];
+  std::string output = args.get("-o", defaultOutput(modelPath, *kind));
+  if ((*kind == EmitKind::SharedLibrary || *kind == EmitKind::Object) &&
+      output == "-")
+    return fail("compile: binary output needs a file name (-o)");
+
+  auto file = ModelFile::open(modelPath);
+  if (!file.ok())
+    return fail(file.status().message());
+  CompileStats stats;
+  Status status = compileModel(**file, options, *kind, output, &stats);
+  if (!status.ok())
+    return fail(status.message());
+  if (args.has("--time"))
+    std::fprintf(stderr,
+                 "compile time: import %.3f s, MLIR passes %.3f s, LLVM %.3f s\n",
+                 stats.importSeconds, stats.mlirSeconds, stats.llvmSeconds);
+  return 0;
+}
+
+int runCommand(int argc, char **argv) {
+  Args args;
+  std::string error;
+  std::set<std::string> values = kCompileValues;
+  values.insert({"--input", "--output"});
+  if (!parseArgs(argc, argv, 2, values, {"--no-fusion"}, args, error))
+    return fail("run: " + error);
+  if (args.positional.size() != 1)
+    return fail("run: expects exactly one model (.fb or .so)");
+  const std::string &modelPath = args.positional[0];
+
+  std::vector<HostTensor> inputs;
+  for (const std::string &path : args.all("--input")) {
+    auto tensor = readNpy(path);
+    if (!tensor.ok())
+      return fail(tensor.status().message());
+    inputs.push_back(std::move(*tensor));
+  }
+
+  std::unique_ptr<CompiledModel> model;
+  if (endsWith(modelPath, ".so")) {
+    auto loaded = CompiledModel::loadSharedLibrary(modelPath);
+    if (!loaded.ok())
+      return fail(loaded.status().message());
+    model = std::move(*loaded);
+  } else {
+    CompileOptions options;
+    // Specialize for the batch we are about to run, unless told otherwise.
+    if (!inputs.empty() && inputs[0].rank() > 0 && inputs[0].dim(0) > 0)
+      options.batchSize = inputs[0].dim(0);
+    if (!readCompileOptions(args, options, error))
+      return fail("run: " + error);
+    auto file = ModelFile::open(modelPath);
+    if (!file.ok())
+      return fail(file.status().message());
+    auto compiled = jitCompile(**file, options);
+    if (!compiled.ok())
+      return fail(compiled.status().message());
+    model = std::move(*compiled);
+  }
+
+  const dlc_model_desc &desc = model->desc();
+  if (inputs.size() != static_cast<size_t>(desc.num_inputs))
+    return fail(modelPath + ": the model takes " +
+                std::to_string(desc.num_inputs) + " input(s), got " +
+                std::to_string(inputs.size()) + " --input");
+  auto outputs = model->run(inputs);
+  if (!outputs.ok())
+    return fail(outputs.status().message());
+
+  const std::vector<std::string> &outPaths = args.all("--output");
+  if (!outPaths.empty() && outPaths.size() != outputs->size())
+    return fail("run: the model has " + std::to_string(outputs->size()) +
+                " output(s), got " + std::to_string(outPaths.size()) +
+                " --output");
+  for (size_t i = 0; i < outputs->size(); ++i) {
+    preview(desc.outputs[i].name, (*outputs)[i]);
+    if (!outPaths.empty())
+      if (Status s = writeNpy(outPaths[i], (*outputs)[i]); !s.ok())
+        return fail(s.message());
+  }
+  return 0;
+}
+
+} // namespace dlc::tool

@@ -1,0 +1,48 @@
+//===- dlc.cpp - the dlc command-line tool --------------------------------===//
+//
+//   dlc compile MODEL.fb [-o OUT] [--emit=so|obj|asm|llvm|llvm-mlir|
+//                                 bufferized|linalg|mlir] [--batch N]
+//   dlc run MODEL(.fb|.so) --input x.npy ... [--output y.npy ...]
+//   dlc summary MODEL.fb [--format=table|json|mermaid|dot]
+//
+// Every failure is one line on stderr and a non-zero exit code.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Commands.h"
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+static int usage(FILE *out) {
+  std::fprintf(out,
+               "usage: dlc <command> [options]\n"
+               "commands:\n"
+               "  compile MODEL.fb [-o OUT] [--emit=KIND] [--batch N]\n"
+               "          [--no-fusion] [--outer-tiles=a,b,..] "
+               "[--inner-tiles=a,b,..] [--time]\n"
+               "          KIND: so (default), obj, asm, llvm, llvm-mlir,\n"
+               "                bufferized, linalg, mlir\n"
+               "  run MODEL(.fb|.so) --input x.npy [--input ...] "
+               "[--output y.npy ...] [--batch N]\n"
+               "  summary MODEL.fb [--format=table|json|mermaid|dot]\n");
+  return out == stderr ? 2 : 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2)
+    return usage(stderr);
+  std::string command = argv[1];
+  if (command == "-h" || command == "--help" || command == "help")
+    return usage(stdout);
+  if (command == "compile")
+    return dlc::tool::compileCommand(argc, argv);
+  if (command == "run")
+    return dlc::tool::runCommand(argc, argv);
+  if (command == "summary")
+    return dlc::tool::summaryCommand(argc, argv);
+  std::fprintf(stderr, "dlc: unknown command '%s' (try 'dlc --help')\n",
+               command.c_str());
+  return 2;
+}
