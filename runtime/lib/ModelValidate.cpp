@@ -190,7 +190,7 @@ private:
       for (int k = 0; k < numIn; ++k) {
         int32_t t = op->inputs()->Get(k);
         std::string what = "input " + std::to_string(k);
-        if (t == -1 && k == schema.optionalInput)
+        if (t == -1 && schema.isOptionalInput(k))
           continue;
         if (t < 0 || uint32_t(t) >= numTensors_)
           return opErr(i, op, what + " " + outOfRange(t));

@@ -188,7 +188,7 @@ OpSchema opSchema(OpType type) {
   case OpType::DENSE:
     s.minInputs = 2;
     s.maxInputs = 3;
-    s.optionalInput = 2;
+    s.optionalInputs = 1u << 2; // bias
     if (type == OpType::CONV_2D)
       opts(OpOptions::Conv2DOptions, true);
     else if (type == OpType::DEPTHWISE_CONV_2D)
@@ -215,6 +215,7 @@ OpSchema opSchema(OpType type) {
     break;
   case OpType::BATCH_NORM:
     s.minInputs = s.maxInputs = 5;
+    s.optionalInputs = (1u << 1) | (1u << 2); // gamma, beta
     opts(OpOptions::BatchNormOptions, false);
     break;
   case OpType::ADD:

@@ -18,7 +18,8 @@ func.func @constant() -> tensor<2xf32> {
 
 // -----
 
-// Padding, bias broadcast into the init, strides, ReLU as maxnumf.
+// Padding, bias broadcast into the init, strides, ReLU as maxnumf; the last
+// op of the chain is the root the code generator tiles.
 // CHECK-DAG: #[[ID:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 // CHECK-LABEL: func.func @conv2d
 // CHECK-SAME: (%[[X:.+]]: tensor<1x8x8x2xf32>, %[[W:.+]]: tensor<3x3x2x4xf32>, %[[B:.+]]: tensor<4xf32>)
@@ -33,6 +34,7 @@ func.func @constant() -> tensor<2xf32> {
 // CHECK: %[[E2:.+]] = tensor.empty() : tensor<1x4x4x4xf32>
 // CHECK: %[[ACT:.+]] = linalg.generic {indexing_maps = [#[[ID]], #[[ID]]], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
 // CHECK-SAME: ins(%[[CONV]] : tensor<1x4x4x4xf32>) outs(%[[E2]] : tensor<1x4x4x4xf32>)
+// CHECK-SAME: attrs = {dlc.fusion_root}
 // CHECK: ^bb0(%[[IN:.+]]: f32, %{{.+}}: f32):
 // CHECK: %[[Z:.+]] = arith.constant 0.000000e+00 : f32
 // CHECK: %[[R:.+]] = arith.maxnumf %[[IN]], %[[Z]] : f32
@@ -52,7 +54,7 @@ func.func @conv2d(%x: tensor<1x8x8x2xf32>, %w: tensor<3x3x2x4xf32>, %b: tensor<4
 // CHECK: %[[E:.+]] = tensor.empty() : tensor<1x4x2x4xf32>
 // CHECK: %[[ZERO:.+]] = arith.constant 0.000000e+00 : f32
 // CHECK: %[[INIT:.+]] = linalg.fill ins(%[[ZERO]] : f32) outs(%[[E]] : tensor<1x4x2x4xf32>)
-// CHECK: %[[CONV:.+]] = linalg.conv_2d_nhwc_hwcf {dilations = dense<[2, 1]> : tensor<2xi64>, strides = dense<[1, 3]> : tensor<2xi64>}
+// CHECK: %[[CONV:.+]] = linalg.conv_2d_nhwc_hwcf {dilations = dense<[2, 1]> : tensor<2xi64>, dlc.fusion_root, strides = dense<[1, 3]> : tensor<2xi64>}
 // CHECK-SAME: ins(%[[X]], %[[W]] : tensor<1x8x8x2xf32>, tensor<3x3x2x4xf32>) outs(%[[INIT]] : tensor<1x4x2x4xf32>)
 // CHECK-NOT: linalg.generic
 // CHECK: return %[[CONV]]

@@ -1,11 +1,15 @@
 #include "E2ETestUtil.h"
 
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <mutex>
 
@@ -44,7 +48,13 @@ uint32_t seedFor(const std::string &testName) {
 
 uint32_t testSeed() {
   const auto *info = ::testing::UnitTest::GetInstance()->current_test_info();
-  return seedFor(std::string(info->test_suite_name()) + "." + info->name());
+  std::string key = std::string(info->test_suite_name()) + "." + info->name();
+  // DLC_E2E_SEED=<anything> draws other cases, for exploring beyond the
+  // fixed ones (a failure message names the case, and DLC_E2E_DUMP_DIR keeps
+  // the model).
+  if (const char *salt = std::getenv("DLC_E2E_SEED"))
+    key += std::string("#") + salt;
+  return seedFor(key);
 }
 
 //===----------------------------------------------------------------------===//
@@ -161,6 +171,33 @@ int32_t addRandomWeight(ModelBuilder &b, Random &rng, const std::string &name,
   out.file = std::move(*file);
   out.model = std::move(*compiled);
   return ::testing::AssertionSuccess();
+}
+
+::testing::AssertionResult compileToText(const ModelBuilder &model,
+                                         const CompileOptions &options,
+                                         EmitKind kind, std::string &out) {
+  auto file = ModelFile::fromBuffer(model.finish(), "e2e.fb");
+  if (!file.ok())
+    return ::testing::AssertionFailure()
+           << "invalid test model: " << file.status().message();
+  llvm::SmallString<128> path;
+  if (llvm::sys::fs::createTemporaryFile("dlc-e2e", "mlir", path))
+    return ::testing::AssertionFailure() << "cannot create a temporary file";
+  Status s = compileModel(**file, options, kind, path.str().str());
+  std::ifstream in(path.str().str());
+  out.assign(std::istreambuf_iterator<char>(in), {});
+  llvm::sys::fs::remove(path);
+  if (!s.ok())
+    return ::testing::AssertionFailure() << s.message();
+  return ::testing::AssertionSuccess();
+}
+
+int64_t countOf(const std::string &text, const std::string &needle) {
+  int64_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos;
+       at = text.find(needle, at + needle.size()))
+    ++n;
+  return n;
 }
 
 ::testing::AssertionResult compareTensor(const std::string &family,

@@ -93,6 +93,16 @@ struct Compiled {
                                    const CompileOptions &options,
                                    Compiled &out);
 
+/// Compiles to one of the MLIR text stages (EmitKind::Dlc, Linalg, ...) and
+/// returns the text in `out`; used to check that a test exercises the code
+/// path it is meant to (e.g. that a chain really became a fused, tiled op).
+::testing::AssertionResult compileToText(const ModelBuilder &model,
+                                         const CompileOptions &options,
+                                         EmitKind kind, std::string &out);
+
+/// Number of occurrences of `needle` in `text`.
+int64_t countOf(const std::string &text, const std::string &needle);
+
 /// Compares one compiled output with the reference value and records the
 /// error under `family`.
 ::testing::AssertionResult compareTensor(const std::string &family,
@@ -123,7 +133,7 @@ const char *activationName(fb::Activation a);
 /// Seed for a test: fixed, but different per test name, so that adding a
 /// test does not change the cases of the others.
 uint32_t seedFor(const std::string &testName);
-/// seedFor() of the running GoogleTest test.
+/// seedFor() of the running GoogleTest test (and of $DLC_E2E_SEED if set).
 uint32_t testSeed();
 
 } // namespace dlc::e2e

@@ -16,40 +16,73 @@ const std::vector<fb::Activation> kActivations = {
     fb::Activation::RELU6,      fb::Activation::LEAKY_RELU,
     fb::Activation::SIGMOID,    fb::Activation::TANH};
 
+/// conv2d (bias, fused activation) -> max/avg pool without padding. Pairs
+/// are {h, w}.
 struct Chain {
   int64_t h, w, cin, f;
-  int64_t k, stride, dilation;
+  int64_t k[2], stride[2] = {1, 1}, dilation[2] = {1, 1};
   fb::Padding padding;
+  int64_t pads[4] = {0, 0, 0, 0}; // EXPLICIT: top, bottom, left, right
   fb::Activation act;
+  float alpha = 0.15f;
   bool maxPool;
-  int64_t poolWindow, poolStride;
+  int64_t window[2], poolStride[2];
 
   std::string name() const {
-    return "conv " + std::to_string(h) + "x" + std::to_string(w) + "x" +
-           std::to_string(cin) + " -> " + std::to_string(f) + " k" +
-           std::to_string(k) + " s" + std::to_string(stride) + " d" +
-           std::to_string(dilation) + " " + paddingName(padding) + " " +
-           activationName(act) + (maxPool ? " max" : " avg") + "pool" +
-           std::to_string(poolWindow) + "/" + std::to_string(poolStride);
+    auto pair = [](const int64_t *v) {
+      return std::to_string(v[0]) + "x" + std::to_string(v[1]);
+    };
+    std::string s = "conv " + std::to_string(h) + "x" + std::to_string(w) +
+                    "x" + std::to_string(cin) + " -> " + std::to_string(f) +
+                    " k" + pair(k) + " s" + pair(stride) + " d" +
+                    pair(dilation) + " " + paddingName(padding);
+    if (padding == fb::Padding::EXPLICIT)
+      s += "(" + std::to_string(pads[0]) + "," + std::to_string(pads[1]) +
+           "," + std::to_string(pads[2]) + "," + std::to_string(pads[3]) + ")";
+    return s + " " + activationName(act) + (maxPool ? " maxpool " : " avgpool ") +
+           pair(window) + "/" + pair(poolStride);
   }
 };
 
-/// conv2d (bias, fused activation) -> max/avg pool without padding: the
-/// pattern --dlc-fuse-conv-act-pool turns into one fused_conv2d.
+/// The common case: square kernel and window, stride 1 conv, pool stride =
+/// window.
+Chain square(int64_t h, int64_t w, int64_t cin, int64_t f, int64_t k,
+             fb::Padding padding, fb::Activation act, bool maxPool,
+             int64_t window) {
+  Chain c;
+  c.h = h, c.w = w, c.cin = cin, c.f = f;
+  c.k[0] = c.k[1] = k;
+  c.padding = padding;
+  c.act = act;
+  c.maxPool = maxPool;
+  c.window[0] = c.window[1] = c.poolStride[0] = c.poolStride[1] = window;
+  return c;
+}
+
+/// The pattern --dlc-fuse-conv-act-pool turns into one fused_conv2d.
 int32_t addChain(ModelBuilder &b, Random &rng, const Chain &c, int32_t x) {
   std::string name = c.name();
-  int32_t k = addRandomWeight(b, rng, name + "/kernel", {c.k, c.k, c.cin, c.f});
+  int32_t k =
+      addRandomWeight(b, rng, name + "/kernel", {c.k[0], c.k[1], c.cin, c.f});
   int32_t bias = addRandomWeight(b, rng, name + "/bias", {c.f});
   fb::Conv2DOptionsT o;
-  o.stride_h = o.stride_w = int(c.stride);
-  o.dilation_h = o.dilation_w = int(c.dilation);
+  o.stride_h = int(c.stride[0]);
+  o.stride_w = int(c.stride[1]);
+  o.dilation_h = int(c.dilation[0]);
+  o.dilation_w = int(c.dilation[1]);
   o.padding = c.padding;
+  o.pad_top = int(c.pads[0]);
+  o.pad_bottom = int(c.pads[1]);
+  o.pad_left = int(c.pads[2]);
+  o.pad_right = int(c.pads[3]);
   o.activation = c.act;
-  o.leaky_alpha = 0.15f;
+  o.leaky_alpha = c.alpha;
   int32_t conv = b.conv2d(name + "/conv", x, k, bias, o);
   fb::Pool2DOptionsT p;
-  p.filter_h = p.filter_w = int(c.poolWindow);
-  p.stride_h = p.stride_w = int(c.poolStride);
+  p.filter_h = int(c.window[0]);
+  p.filter_w = int(c.window[1]);
+  p.stride_h = int(c.poolStride[0]);
+  p.stride_w = int(c.poolStride[1]);
   return c.maxPool ? b.maxPool2d(name, conv, p) : b.avgPool2d(name, conv, p);
 }
 
@@ -60,23 +93,36 @@ Chain randomChain(Random &rng) {
     c.w = rng.intIn(5, 29);
     c.cin = rng.pick(std::vector<int64_t>{1, 3, 8, 16, 32});
     c.f = rng.pick(std::vector<int64_t>{8, 16, 32, 48, 64});
-    c.k = rng.pick(std::vector<int64_t>{1, 3, 3, 5});
-    c.stride = rng.coin(0.25) ? 2 : 1;
-    c.dilation = rng.coin(0.2) ? 2 : 1;
-    c.padding = rng.coin() ? fb::Padding::SAME : fb::Padding::VALID;
+    bool squareKernel = rng.coin(0.7);
+    for (int i = 0; i < 2; ++i) {
+      c.k[i] = i == 1 && squareKernel
+                   ? c.k[0]
+                   : rng.pick(std::vector<int64_t>{1, 2, 3, 3, 5});
+      c.stride[i] = rng.coin(0.25) ? 2 : 1;
+      c.dilation[i] = rng.coin(0.2) ? 2 : 1;
+      c.window[i] = i == 1 && rng.coin(0.7) ? c.window[0] : rng.intIn(2, 3);
+      c.poolStride[i] = rng.coin(0.7) ? c.window[i] : rng.intIn(1, 3);
+    }
+    c.padding = rng.pick(std::vector<fb::Padding>{
+        fb::Padding::SAME, fb::Padding::VALID, fb::Padding::EXPLICIT});
+    for (int64_t &p : c.pads)
+      p = c.padding == fb::Padding::EXPLICIT ? rng.intIn(0, 2) : 0;
     c.act = rng.pick(kActivations);
+    c.alpha = rng.uniform(0.01f, 0.5f);
     c.maxPool = rng.coin(0.6);
-    c.poolWindow = rng.intIn(2, 3);
-    c.poolStride = rng.coin(0.7) ? c.poolWindow : rng.intIn(1, 2);
     // The conv output must hold at least one pooling window.
-    int64_t span = (c.k - 1) * c.dilation + 1;
-    auto convOut = [&](int64_t in) {
-      return c.padding == fb::Padding::SAME
-                 ? (in + c.stride - 1) / c.stride
-                 : (in - span) / c.stride + 1;
-    };
-    if (span <= std::min(c.h, c.w) && convOut(c.h) >= c.poolWindow &&
-        convOut(c.w) >= c.poolWindow)
+    bool fits = true;
+    for (int i = 0; i < 2; ++i) {
+      int64_t in = i == 0 ? c.h : c.w;
+      int64_t span = (c.k[i] - 1) * c.dilation[i] + 1;
+      int64_t padded = in + c.pads[2 * i] + c.pads[2 * i + 1];
+      int64_t out = c.padding == fb::Padding::SAME
+                        ? (in + c.stride[i] - 1) / c.stride[i]
+                        : padded >= span ? (padded - span) / c.stride[i] + 1
+                                         : 0;
+      fits = fits && out >= c.window[i];
+    }
+    if (fits)
       return c;
   }
 }
@@ -84,6 +130,19 @@ Chain randomChain(Random &rng) {
 CompileOptions withFusion(CompileOptions o, bool fuse) {
   o.fuse = fuse;
   return o;
+}
+
+/// Checks that the test exercises the path it is about: with fusion,
+/// `fused` chains become dlc.fused_conv2d and are tiled (scf.forall); without,
+/// neither happens.
+void expectFusedChains(const ModelBuilder &b, CompileOptions options,
+                       bool fuse, int64_t fused) {
+  options.fuse = fuse;
+  std::string dlcIR, linalgIR;
+  ASSERT_TRUE(compileToText(b, options, EmitKind::Dlc, dlcIR));
+  ASSERT_TRUE(compileToText(b, options, EmitKind::Linalg, linalgIR));
+  EXPECT_EQ(countOf(dlcIR, "dlc.fused_conv2d"), fuse ? fused : 0) << dlcIR;
+  EXPECT_EQ(countOf(linalgIR, "scf.forall (") > 0, fuse && fused > 0);
 }
 
 /// Two random chains per model, each compiled fused and unfused.
@@ -102,6 +161,8 @@ TEST(FusedChain, RandomSweep) {
     check.compile.batchSize = rng.pick(std::vector<int64_t>{1, 2, 3, 5});
     check.runBatches = {check.compile.batchSize,
                         check.compile.batchSize * 2 + 1};
+    if (model == 0)
+      expectFusedChains(b, check.compile, true, 2);
     for (bool fuse : {true, false}) {
       check.compile.fuse = fuse;
       EXPECT_TRUE(matchesReference(b, check, rng))
@@ -116,15 +177,15 @@ TEST(FusedChain, RandomSweep) {
 /// does not; F = 16 and 48 divide 48, F = 32 and 20 do not.
 TEST(FusedChain, TileOverrides) {
   Random rng(testSeed());
-  Chain c{14, 14, 16, 48, 3, 1, 1, fb::Padding::VALID, fb::Activation::RELU,
-          true, 2, 2};
+  Chain c = square(14, 14, 16, 48, 3, fb::Padding::VALID,
+                   fb::Activation::RELU, true, 2);
   ModelBuilder b("tile_overrides");
   int32_t x = b.addInput("x", {-1, c.h, c.w, c.cin});
   b.markOutput(addChain(b, rng, c, x));
   // An average-pool chain with odd sizes beside it: 11x11 -> conv 9x9x20 ->
   // pool 3/3 -> 3x3x20.
-  Chain a{11, 11, 3, 20, 3, 1, 1, fb::Padding::VALID, fb::Activation::TANH,
-          false, 3, 3};
+  Chain a = square(11, 11, 3, 20, 3, fb::Padding::VALID,
+                   fb::Activation::TANH, false, 3);
   int32_t y = b.addInput("y", {-1, a.h, a.w, a.cin});
   b.markOutput(addChain(b, rng, a, y));
 
@@ -156,8 +217,9 @@ TEST(FusedChain, WidthsAndChannels) {
   Random rng(testSeed());
   for (int64_t f : {8, 16, 32, 48, 64}) {
     int64_t w = rng.pick(std::vector<int64_t>{9, 13, 17, 21, 27});
-    Chain c{rng.intIn(6, 12), w, rng.pick(std::vector<int64_t>{1, 3, 16}), f,
-            3, 1, 1, fb::Padding::VALID, fb::Activation::RELU, true, 2, 2};
+    Chain c = square(rng.intIn(6, 12), w,
+                     rng.pick(std::vector<int64_t>{1, 3, 16}), f, 3,
+                     fb::Padding::VALID, fb::Activation::RELU, true, 2);
     ModelBuilder b("widths");
     int32_t x = b.addInput("x", {-1, c.h, c.w, c.cin});
     b.markOutput(addChain(b, rng, c, x));
@@ -239,6 +301,9 @@ TEST(FusedChain, GraphRewrites) {
                        addRandomWeight(b, rng, "d5/b", {12}));
   b.markOutput(b.unary(fb::OpType::SIGMOID, "sigmoid(d5)", d5));
 
+  // Only the first two chains may fuse.
+  expectFusedChains(b, {}, true, 2);
+  expectFusedChains(b, {}, false, 2);
   for (bool fuse : {true, false}) {
     CheckOptions check;
     check.family = "fused_rewrites";
@@ -255,10 +320,11 @@ TEST(FusedChain, TwoStageNetwork) {
   Random rng(testSeed());
   ModelBuilder b("lenet");
   int32_t x = b.addInput("x", {-1, 21, 19, 3});
-  Chain s1{21, 19, 3, 16, 3, 1, 1, fb::Padding::SAME, fb::Activation::RELU,
-           true, 2, 2}; // -> 10x9x16
-  Chain s2{10, 9, 16, 48, 3, 1, 1, fb::Padding::VALID, fb::Activation::RELU,
-           false, 2, 2}; // -> 8x7 -> 4x3x48
+  // 21x19x3 -> 10x9x16 -> conv 8x7 -> 4x3x48.
+  Chain s1 = square(21, 19, 3, 16, 3, fb::Padding::SAME, fb::Activation::RELU,
+                    true, 2);
+  Chain s2 = square(10, 9, 16, 48, 3, fb::Padding::VALID,
+                    fb::Activation::RELU, false, 2);
   int32_t h = addChain(b, rng, s2, addChain(b, rng, s1, x));
   int32_t f = b.flatten("flatten", h);
   int32_t d = b.dense("dense", f, addRandomWeight(b, rng, "w", {576, 10}, -0.1f, 0.1f),

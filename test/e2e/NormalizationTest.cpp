@@ -59,31 +59,41 @@ TEST(Softmax, AfterDense) {
   EXPECT_TRUE(matchesReference(b, check, rng));
 }
 
+/// Random per-channel statistics over ranks 2-4; the folding into a conv is
+/// in FusedChainTest.cpp.
+int32_t addBatchNorm(ModelBuilder &b, Random &rng, int32_t x,
+                     const std::vector<int64_t> &shape, bool gamma, bool beta,
+                     int c) {
+  int64_t ch = shape.back();
+  float eps = rng.pick(std::vector<float>{1e-3f, 1e-5f, 0.1f});
+  std::string name = "batch_norm " + str(shape) + " eps " +
+                     std::to_string(eps) + (gamma ? "" : " no-gamma") +
+                     (beta ? "" : " no-beta") + " #" + std::to_string(c);
+  int32_t g =
+      gamma ? addRandomWeight(b, rng, name + "/gamma", {ch}, 0.2f, 2.0f) : -1;
+  int32_t be = beta ? addRandomWeight(b, rng, name + "/beta", {ch}) : -1;
+  int32_t mean = addRandomWeight(b, rng, name + "/mean", {ch});
+  // Small variances make 1/sqrt(var + eps) large: the epsilon matters.
+  int32_t var = addRandomWeight(b, rng, name + "/var", {ch}, 0.0f, 2.0f);
+  return b.batchNorm(name, x, g, be, mean, var, eps);
+}
+
+std::vector<int64_t> randomShape(Random &rng) {
+  std::vector<int64_t> shape = {-1};
+  int64_t rank = rng.pick(std::vector<int64_t>{1, 3, 3, 2});
+  for (int64_t d = 0; d < rank; ++d)
+    shape.push_back(rng.pick(std::vector<int64_t>{1, 3, 4, 7, 16, 17}));
+  return shape;
+}
+
 TEST(BatchNorm, RandomSweep) {
   Random rng(testSeed());
   for (int model = 0; model < 2; ++model) {
     ModelBuilder b("batch_norm_sweep");
     for (int c = 0; c < 6; ++c) {
-      std::vector<int64_t> shape = {-1};
-      int64_t rank = rng.pick(std::vector<int64_t>{1, 3, 3, 2});
-      for (int64_t d = 0; d < rank; ++d)
-        shape.push_back(rng.pick(std::vector<int64_t>{1, 3, 4, 7, 16, 17}));
-      int64_t ch = shape.back();
-      float eps = rng.pick(std::vector<float>{1e-3f, 1e-5f, 0.1f});
-      // Keras' center=False / scale=False leave beta / gamma out.
-      bool gamma = c != 1, beta = c != 2;
-      std::string name = "batch_norm " + str(shape) + " eps " +
-                         std::to_string(eps) + (gamma ? "" : " no-gamma") +
-                         (beta ? "" : " no-beta") + " #" + std::to_string(c);
+      std::vector<int64_t> shape = randomShape(rng);
       int32_t x = b.addInput("x" + std::to_string(c), shape);
-      int32_t g = gamma ? addRandomWeight(b, rng, name + "/gamma", {ch},
-                                          0.2f, 2.0f)
-                        : -1;
-      int32_t be = beta ? addRandomWeight(b, rng, name + "/beta", {ch}) : -1;
-      int32_t mean = addRandomWeight(b, rng, name + "/mean", {ch});
-      // Small variances make 1/sqrt(var + eps) large: the epsilon matters.
-      int32_t var = addRandomWeight(b, rng, name + "/var", {ch}, 0.0f, 2.0f);
-      b.markOutput(b.batchNorm(name, x, g, be, mean, var, eps));
+      b.markOutput(addBatchNorm(b, rng, x, shape, true, true, c));
     }
     CheckOptions check;
     check.family = "batch_norm";
@@ -91,6 +101,23 @@ TEST(BatchNorm, RandomSweep) {
     check.runBatches = {check.compile.batchSize, 5};
     EXPECT_TRUE(matchesReference(b, check, rng)) << "model " << model;
   }
+}
+
+/// Keras' center=False / scale=False leave beta / gamma out (input -1): a
+/// scale of 1 and an offset of 0.
+TEST(BatchNorm, WithoutGammaOrBeta) {
+  Random rng(testSeed());
+  ModelBuilder b("batch_norm_optional");
+  for (int c = 0; c < 3; ++c) {
+    std::vector<int64_t> shape = randomShape(rng);
+    int32_t x = b.addInput("x" + std::to_string(c), shape);
+    b.markOutput(addBatchNorm(b, rng, x, shape, c != 0, c != 1, c));
+  }
+  CheckOptions check;
+  check.family = "batch_norm";
+  check.compile.batchSize = 2;
+  check.runBatches = {2, 3};
+  EXPECT_TRUE(matchesReference(b, check, rng));
 }
 
 /// Dropout is the identity at inference, alone (the output is the input)

@@ -6,6 +6,7 @@ namespace dlc::tool {
 int compileCommand(int argc, char **argv);
 int runCommand(int argc, char **argv);
 int summaryCommand(int argc, char **argv);
+int benchCommand(int argc, char **argv);
 } // namespace dlc::tool
 
 #endif // DLC_TOOLS_DLC_COMMANDS_H

@@ -86,8 +86,8 @@ StatusOr<ImportedGraph> importGraph(const ModelFile &file, int64_t batch) {
     return Status::error(error.empty() ? file.path() + ": import failed"
                                        : error);
 
-  size_t numOps = file.graph()->operators() ? file.graph()->operators()->size()
-                                            : 0;
+  size_t numOps =
+      file.graph()->operators() ? file.graph()->operators()->size() : 0;
   ImportedGraph graph;
   graph.shapes.resize(numOps);
   graph.flops.assign(numOps, 0);
@@ -223,8 +223,8 @@ StatusOr<ModelSummary> summarizeModel(const ModelFile &file) {
   if (graph.outputs())
     for (int32_t t : *graph.outputs()) {
       const fb::Tensor &tensor = *tensors.Get(t);
-      GraphTensorSummary out{tensor.name() ? tensor.name()->str() : "", {},
-                             writer[t]};
+      GraphTensorSummary out{
+          tensor.name() ? tensor.name()->str() : "", {}, writer[t]};
       if (writer[t] >= 0)
         out.shape = summary.layers[writer[t]].shape;
       summary.outputs.push_back(std::move(out));

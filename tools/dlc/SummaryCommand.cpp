@@ -58,9 +58,9 @@ std::string scaled(double value, const char *unit) {
 std::string shapeText(const SummaryShape &shape) {
   std::string text = "(";
   for (size_t i = 0; i < shape.size(); ++i)
-    text += (i ? ", " : "") +
-            (shape[i] == kBatchDim ? std::string("None")
-                                   : std::to_string(shape[i]));
+    text +=
+        (i ? ", " : "") + (shape[i] == kBatchDim ? std::string("None")
+                                                 : std::to_string(shape[i]));
   return text + (shape.size() == 1 ? ",)" : ")");
 }
 
@@ -109,7 +109,8 @@ void printTable(const ModelSummary &s, const std::string &path) {
       // Names left-aligned, numbers right-aligned.
       const std::string &cell = rows[r][c];
       std::string pad(width[c] - cell.size(), ' ');
-      line += (c >= 3 ? pad + cell : cell + pad) + (c + 1 < width.size() ? "  " : "");
+      line += (c >= 3 ? pad + cell : cell + pad) +
+              (c + 1 < width.size() ? "  " : "");
     }
     std::printf("%s\n", line.c_str());
     if (r == 0)
@@ -146,14 +147,14 @@ std::string jsonString(const std::string &text) {
 std::string jsonShape(const SummaryShape &shape) {
   std::string out = "[";
   for (size_t i = 0; i < shape.size(); ++i)
-    out += (i ? ", " : "") + (shape[i] == kBatchDim
-                                  ? std::string("null")
-                                  : std::to_string(shape[i]));
+    out += (i ? ", " : "") + (shape[i] == kBatchDim ? std::string("null")
+                                                    : std::to_string(shape[i]));
   return out + "]";
 }
 
 void printJson(const ModelSummary &s) {
-  std::printf("{\n  \"model\": %s,\n  \"inputs\": [", jsonString(s.name).c_str());
+  std::printf("{\n  \"model\": %s,\n  \"inputs\": [",
+              jsonString(s.name).c_str());
   std::vector<bool> used = usedInputs(s);
   const char *sep = "";
   for (size_t i = 0; i < s.inputs.size(); ++i)
@@ -171,15 +172,14 @@ void printJson(const ModelSummary &s) {
       from += (from.empty() ? "" : ", ") +
               jsonString(e.fromOp >= 0 ? s.layers[e.fromOp].name
                                        : s.inputs[e.fromInput].name);
-    std::printf("%s\n    {\"name\": %s, \"type\": %s, \"activation\": %s, "
-                "\"output_shape\": %s, \"params\": %lld, \"flops\": %lld, "
-                "\"inputs\": [%s]}",
-                i ? "," : "", jsonString(l.name).c_str(),
-                jsonString(l.type).c_str(),
-                l.activation.empty() ? "null"
-                                     : jsonString(l.activation).c_str(),
-                jsonShape(l.shape).c_str(), (long long)l.params,
-                (long long)l.flops, from.c_str());
+    std::printf(
+        "%s\n    {\"name\": %s, \"type\": %s, \"activation\": %s, "
+        "\"output_shape\": %s, \"params\": %lld, \"flops\": %lld, "
+        "\"inputs\": [%s]}",
+        i ? "," : "", jsonString(l.name).c_str(), jsonString(l.type).c_str(),
+        l.activation.empty() ? "null" : jsonString(l.activation).c_str(),
+        jsonShape(l.shape).c_str(), (long long)l.params, (long long)l.flops,
+        from.c_str());
   }
   std::printf("\n  ],\n  \"outputs\": [");
   for (size_t i = 0; i < s.outputs.size(); ++i)
@@ -201,8 +201,7 @@ void walkGraph(
     const ModelSummary &s,
     const std::function<void(const std::string &,
                              const std::vector<std::string> &, char)> &node,
-    const std::function<void(const std::string &, const std::string &)>
-        &edge) {
+    const std::function<void(const std::string &, const std::string &)> &edge) {
   std::vector<bool> used = usedInputs(s);
   for (size_t i = 0; i < s.inputs.size(); ++i)
     if (used[i])
@@ -271,9 +270,9 @@ void printDot(const ModelSummary &s) {
       s,
       [](const std::string &id, const std::vector<std::string> &lines,
          char kind) {
-        const char *shape = kind == 'o' ? "" : kind == 'i'
-                                                   ? ", shape=parallelogram"
-                                                   : ", shape=oval";
+        const char *shape = kind == 'o'   ? ""
+                            : kind == 'i' ? ", shape=parallelogram"
+                                          : ", shape=oval";
         std::printf("  %s [label=%s%s];\n", id.c_str(),
                     dotString(lines).c_str(), shape);
       },

@@ -4,6 +4,7 @@
 //                                 bufferized|linalg|mlir] [--batch N]
 //   dlc run MODEL(.fb|.so) --input x.npy ... [--output y.npy ...]
 //   dlc summary MODEL.fb [--format=table|json|mermaid|dot]
+//   dlc bench MODEL(.fb|.so) [--batch N] [--iters K] [--json]
 //
 // Every failure is one line on stderr and a non-zero exit code.
 //
@@ -26,7 +27,9 @@ static int usage(FILE *out) {
                "                bufferized, linalg, mlir\n"
                "  run MODEL(.fb|.so) --input x.npy [--input ...] "
                "[--output y.npy ...] [--batch N]\n"
-               "  summary MODEL.fb [--format=table|json|mermaid|dot]\n");
+               "  summary MODEL.fb [--format=table|json|mermaid|dot]\n"
+               "  bench MODEL(.fb|.so) [--batch N] [--iters K] [--warmup W] "
+               "[--json]\n");
   return out == stderr ? 2 : 0;
 }
 
@@ -42,6 +45,8 @@ int main(int argc, char **argv) {
     return dlc::tool::runCommand(argc, argv);
   if (command == "summary")
     return dlc::tool::summaryCommand(argc, argv);
+  if (command == "bench")
+    return dlc::tool::benchCommand(argc, argv);
   std::fprintf(stderr, "dlc: unknown command '%s' (try 'dlc --help')\n",
                command.c_str());
   return 2;

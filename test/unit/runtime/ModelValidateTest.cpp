@@ -33,6 +33,29 @@ TEST(ModelValidate, TheBaseModelIsValid) {
   EXPECT_EQ(errorAfter([](fb::ModelT &m) { op(m, 0).inputs[2] = -1; }), "<ok>");
 }
 
+TEST(ModelValidate, BatchNormScaleAndCenterAreOptional) {
+  auto stat = [](ModelBuilder &b, const char *name) {
+    return b.addWeight(name, {3}, {1.0f, 2.0f, 3.0f});
+  };
+  for (int absent : {1, 2}) {
+    ModelBuilder b("bn");
+    int x = b.addInput("x", {-1, 3});
+    int gamma = stat(b, "gamma"), beta = stat(b, "beta");
+    int mean = stat(b, "mean"), var = stat(b, "var");
+    int y = b.batchNorm("bn", x, absent == 1 ? -1 : gamma,
+                        absent == 2 ? -1 : beta, mean, var, 1e-3f);
+    b.markOutput(y);
+    EXPECT_EQ(errorOf(ModelFile::fromBuffer(b.finish(), "bn.fb")), "<ok>");
+  }
+  // The statistics themselves are required.
+  ModelBuilder b("bn");
+  int x = b.addInput("x", {-1, 3});
+  int gamma = stat(b, "gamma"), beta = stat(b, "beta"), var = stat(b, "var");
+  b.markOutput(b.batchNorm("bn", x, gamma, beta, -1, var, 1e-3f));
+  EXPECT_THAT(errorOf(ModelFile::fromBuffer(b.finish(), "bn.fb")),
+              HasSubstr("operator 0 'bn' (BATCH_NORM): input 3 is tensor -1"));
+}
+
 TEST(ModelValidate, IndexOutOfRange) {
   EXPECT_EQ(errorAfter([](fb::ModelT &m) { op(m, 0).inputs[1] = 99; }),
             "model.fb: operator 0 'dense' (DENSE): input 1 is tensor 99, but "

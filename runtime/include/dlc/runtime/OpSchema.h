@@ -36,8 +36,12 @@ struct OpSchema {
   /// Number of inputs allowed; maxInputs = -1 means unbounded (CONCAT).
   int minInputs = 1;
   int maxInputs = 1;
-  /// Index of the input that may be -1 (absent), or -1 if none may be.
-  int optionalInput = -1;
+  /// Bit k set: input k may be -1 (absent), e.g. a bias, or batch norm's
+  /// gamma and beta (Keras's scale=False / center=False).
+  uint32_t optionalInputs = 0;
+  bool isOptionalInput(int k) const {
+    return k >= 0 && k < 32 && ((optionalInputs >> k) & 1u);
+  }
   /// The options table the op takes; NONE if it takes none.
   fb::OpOptions options = fb::OpOptions::NONE;
   /// Whether the options table must be present. Ops whose options are

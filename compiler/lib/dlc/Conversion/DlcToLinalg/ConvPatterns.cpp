@@ -63,9 +63,13 @@ struct Conv2DLowering : OpConversionPattern<Conv2DOp> {
     Value conv = buildConv2D(
         rewriter, loc, adaptor.getInput(), adaptor.getFilter(),
         adaptor.getBias(), op.getStrides(), op.getDilations(), op.getPadding());
-    rewriter.replaceOp(op,
-                       applyActivation(rewriter, loc, conv, op.getActivation(),
-                                       op.getLeakyAlpha().convertToFloat()));
+    Value result = applyActivation(rewriter, loc, conv, op.getActivation(),
+                                   op.getLeakyAlpha().convertToFloat());
+    // A conv without a pool is still tiled and vectorized like a fused one:
+    // its chain (bias init, conv, activation) ends at the root.
+    result.getDefiningOp()->setAttr(kFusionRootAttrName,
+                                    rewriter.getUnitAttr());
+    rewriter.replaceOp(op, result);
     return success();
   }
 };

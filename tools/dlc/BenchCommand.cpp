@@ -1,0 +1,136 @@
+//===- BenchCommand.cpp - `dlc bench` -------------------------------------===//
+//
+//   dlc bench MODEL(.fb|.so) [--batch N] [--iters K] [--warmup W] [--json]
+//
+// Compiles (JIT) or loads the model, runs it on deterministic synthetic
+// inputs, and reports the median, 10th and 90th percentile latency of one
+// batch and the throughput. Like ONNX Runtime's perf test or TFLite's
+// benchmark_model, it measures the model alone: no file or data handling in
+// the timed loop.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Args.h"
+#include "Commands.h"
+
+#include "dlc/Compiler/Compiler.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+namespace dlc::tool {
+
+namespace {
+
+int fail(const std::string &message) {
+  std::fprintf(stderr, "dlc: %s\n", message.c_str());
+  return 1;
+}
+
+/// Inputs of the described shapes with batch `batch`, filled with a fixed
+/// pattern in [0, 1) (real data does not change the work done).
+StatusOr<std::vector<HostTensor>> syntheticInputs(const dlc_model_desc &desc,
+                                                  int64_t batch) {
+  std::vector<HostTensor> inputs;
+  for (int32_t i = 0; i < desc.num_inputs; ++i) {
+    const dlc_tensor_desc &t = desc.inputs[i];
+    std::vector<int64_t> shape(t.shape, t.shape + t.rank);
+    if (!shape.empty())
+      shape[0] = batch;
+    auto tensor = HostTensor::create(static_cast<DType>(t.dtype), shape);
+    if (!tensor.ok())
+      return tensor.status();
+    if (tensor->dtype() == DType::F32) {
+      float *v = tensor->data<float>();
+      for (int64_t e = 0; e < tensor->numElements(); ++e)
+        v[e] = static_cast<float>((e * 2654435761u) % 1000) / 1000.0f;
+    }
+    inputs.push_back(std::move(*tensor));
+  }
+  return inputs;
+}
+
+double percentile(std::vector<double> sorted, double p) {
+  size_t index = static_cast<size_t>(p * (sorted.size() - 1) + 0.5);
+  return sorted[std::min(index, sorted.size() - 1)];
+}
+
+} // namespace
+
+int benchCommand(int argc, char **argv) {
+  Args args;
+  std::string error;
+  if (!parseArgs(argc, argv, 2, {"--batch", "--iters", "--warmup"},
+                 {"--json", "--no-fusion"}, args, error))
+    return fail("bench: " + error);
+  if (args.positional.size() != 1)
+    return fail("bench: expects exactly one model (.fb or .so)");
+  int64_t batch = 1, iters = 100, warmup = 10;
+  if ((args.has("--batch") && !parsePositive(args.get("--batch"), batch)) ||
+      (args.has("--iters") && !parsePositive(args.get("--iters"), iters)) ||
+      (args.has("--warmup") && !parsePositive(args.get("--warmup"), warmup)))
+    return fail("bench: --batch, --iters and --warmup expect positive integers");
+
+  const std::string &path = args.positional[0];
+  double compileSeconds = 0;
+  std::unique_ptr<CompiledModel> model;
+  if (path.size() > 3 && path.compare(path.size() - 3, 3, ".so") == 0) {
+    auto loaded = CompiledModel::loadSharedLibrary(path);
+    if (!loaded.ok())
+      return fail(loaded.status().message());
+    model = std::move(*loaded);
+  } else {
+    auto file = ModelFile::open(path);
+    if (!file.ok())
+      return fail(file.status().message());
+    CompileOptions options;
+    options.batchSize = batch;
+    options.fuse = !args.has("--no-fusion");
+    auto start = std::chrono::steady_clock::now();
+    auto compiled = jitCompile(**file, options);
+    compileSeconds = std::chrono::duration<double>(
+                         std::chrono::steady_clock::now() - start)
+                         .count();
+    if (!compiled.ok())
+      return fail(compiled.status().message());
+    model = std::move(*compiled);
+  }
+
+  auto inputs = syntheticInputs(model->desc(), batch);
+  if (!inputs.ok())
+    return fail(inputs.status().message());
+  std::vector<double> ms;
+  for (int64_t i = 0; i < warmup + iters; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    auto outputs = model->run(*inputs);
+    double elapsed = std::chrono::duration<double, std::milli>(
+                         std::chrono::steady_clock::now() - start)
+                         .count();
+    if (!outputs.ok())
+      return fail(outputs.status().message());
+    if (i >= warmup)
+      ms.push_back(elapsed);
+  }
+  std::sort(ms.begin(), ms.end());
+  double median = percentile(ms, 0.5), p10 = percentile(ms, 0.1),
+         p90 = percentile(ms, 0.9);
+  double imagesPerSecond = batch * 1000.0 / median;
+  if (args.has("--json")) {
+    std::printf("{\"model\": \"%s\", \"batch\": %lld, \"iters\": %lld, "
+                "\"median_ms\": %.6f, \"p10_ms\": %.6f, \"p90_ms\": %.6f, "
+                "\"images_per_s\": %.1f, \"compile_s\": %.3f}\n",
+                path.c_str(), static_cast<long long>(batch),
+                static_cast<long long>(iters), median, p10, p90,
+                imagesPerSecond, compileSeconds);
+  } else {
+    std::printf("%s: batch %lld, %lld runs: median %.4f ms (p10 %.4f, p90 "
+                "%.4f), %.0f images/s; compile %.3f s\n",
+                path.c_str(), static_cast<long long>(batch),
+                static_cast<long long>(iters), median, p10, p90,
+                imagesPerSecond, compileSeconds);
+  }
+  return 0;
+}
+
+} // namespace dlc::tool
