@@ -40,7 +40,7 @@ func.func @conv_relu_pool(%x: tensor<2x28x28x1xf32>, %w: tensor<3x3x1x32xf32>, %
   %e2 = tensor.empty() : tensor<2x13x13x32xf32>
   %f = linalg.fill ins(%ninf : f32) outs(%e2 : tensor<2x13x13x32xf32>) -> tensor<2x13x13x32xf32>
   %win = tensor.empty() : tensor<2x2xf32>
-  %p = linalg.pooling_nhwc_max {dlc.fusion_root, dlc.outer_tiles = array<i64: 1, 1, 0, 0>, dlc.inner_tiles = array<i64: 1, 1, 13, 32>, dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+  %p = linalg.pooling_nhwc_max {dlc.fusion_root, dlc.outer_tiles = array<i64: 1, 1, 0, 0>, dlc.inner_tiles = array<i64: 1, 1, 13, 32>, dlc.reduction_tiles = array<i64: 1, 0, 0>, dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
     ins(%r, %win : tensor<2x26x26x32xf32>, tensor<2x2xf32>) outs(%f : tensor<2x13x13x32xf32>) -> tensor<2x13x13x32xf32>
   return %p : tensor<2x13x13x32xf32>
 }

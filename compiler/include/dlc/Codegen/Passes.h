@@ -18,6 +18,8 @@ namespace dlc {
 inline constexpr llvm::StringLiteral kFusionRootAttr = "dlc.fusion_root";
 inline constexpr llvm::StringLiteral kOuterTilesAttr = "dlc.outer_tiles";
 inline constexpr llvm::StringLiteral kInnerTilesAttr = "dlc.inner_tiles";
+inline constexpr llvm::StringLiteral kReductionTilesAttr =
+    "dlc.reduction_tiles";
 inline constexpr llvm::StringLiteral kWorkspaceBytesAttr =
     "dlc.workspace_bytes";
 

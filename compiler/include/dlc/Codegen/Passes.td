@@ -16,17 +16,22 @@ include "mlir/Pass/PassBase.td"
 def DlcSelectTiling : Pass<"dlc-select-tiling", "mlir::func::FuncOp"> {
   let summary = "Choose tile sizes for each fusion root and record them";
   let description = [{
-    For every linalg op marked `dlc.fusion_root` (the pool that ends a fused
-    conv + activation + pool chain), writes two attributes:
+    For every linalg op marked `dlc.fusion_root` -- the last op of a conv
+    chain (bias init, conv, activation, optionally a pool) or of a dense
+    chain (bias init, matmul, activation) -- writes three attributes:
 
     * `dlc.outer_tiles`: sizes of the parallel tile loop over the root's
-      iteration space (batch x pooled output rows), one tile per task;
-    * `dlc.inner_tiles`: the register tile [1, 1, W, F] of the convolution
-      output computed at once inside a task, sized so that the accumulators
-      fit the 32 vector registers of AVX-512.
+      iteration space (NHWC: image x output row; dense: rows), one tile per
+      task;
+    * `dlc.inner_tiles`: the register tile of the contraction's output
+      computed at once inside a task ([1, 1, W, F] or [rows, cols]), sized
+      so that the accumulators fit the 32 vector registers of AVX-512;
+    * `dlc.reduction_tiles`: tile sizes of the contraction's reduction loops
+      (conv: filter row, filter column, input channel; matmul: K).
 
     Attributes already present are kept, so a test or a schedule can pin
-    them; the `outer-tiles` / `inner-tiles` options override every root.
+    them; the `outer-tiles` / `inner-tiles` options override every root of
+    the matching rank.
   }];
   let options = [
     ListOption<"outerTiles", "outer-tiles", "int64_t",
@@ -120,6 +125,27 @@ def DlcLowerStridedCopies :
     bufferization and before linalg is lowered to loops.
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
+def DlcUntieSharedInits : Pass<"dlc-untie-shared-inits", "mlir::func::FuncOp"> {
+  let summary = "Give every destination operand its own init op";
+  let description = [{
+    CSE merges identical init ops: two pools of the same shape share one
+    `linalg.fill` of -inf, two bias-free convs one zero fill. When such a
+    shared init leads to a model output, `eliminate-empty-tensors` roots it
+    in that output's buffer (a `to_tensor ... restrict` of the memref), and
+    one-shot bufferization can no longer see that the other user's in-place
+    result lives in that buffer too: the copy into the output then
+    overwrites the other value (both outputs came out equal).
+
+    This pass clones `tensor.empty`, `linalg.fill` and `linalg.broadcast`
+    ops (with their own init chain) so that each use as the init (`outs`)
+    of a destination-style op has a private copy. Inits are cheap to
+    recompute and every consumer overwrites its copy anyway. Run it after
+    the last CSE and before `eliminate-empty-tensors`.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect"];
 }
 
 #endif // DLC_CODEGEN_PASSES_TD

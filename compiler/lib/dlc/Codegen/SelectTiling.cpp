@@ -45,6 +45,43 @@ int64_t largestDivisorAtMost(int64_t n, int64_t limit) {
   return 1;
 }
 
+struct TileChoice {
+  SmallVector<int64_t> outer, inner, reduction;
+};
+
+/// Conv chains (rank-4 NHWC roots, with or without a pool). One task per
+/// (image, output row): enough parallelism for any batch and a working set
+/// that stays in L1/L2. The register tile holds W x F accumulators; the
+/// conv's filter rows are a loop of one row each (which lets the 2-D conv
+/// decompose into 1-D convs that vectorize).
+TileChoice chooseConvTiles(linalg::LinalgOp op, RankedTensorType type) {
+  int64_t channels = type.getDimSize(3);
+  // Two vectors of channels per position when the layer is wide enough;
+  // one full-width tile otherwise.
+  int64_t tileF = channels % (2 * kLanes) == 0 ? 2 * kLanes : channels;
+  int64_t vectorsPerPosition = std::max<int64_t>(1, tileF / kLanes);
+  int64_t width = convWidthNeeded(op, type.getDimSize(2));
+  int64_t tileW = largestDivisorAtMost(
+      width, std::max<int64_t>(1, kAccumulatorBudget / vectorsPerPosition));
+  return {{1, 1, 0, 0}, {1, 1, tileW, tileF}, {1, 0, 0}};
+}
+
+/// Dense chains (rank-2 [N, M] roots). Tasks of up to 8 rows; a register
+/// tile of those rows x 32 columns (16 accumulators); the K loop is tiled so
+/// each step's contraction stays small after unrolling.
+TileChoice chooseMatmulTiles(linalg::LinalgOp op, RankedTensorType type) {
+  int64_t rows = largestDivisorAtMost(type.getDimSize(0), 8);
+  int64_t cols = type.getDimSize(1);
+  int64_t tileM = cols % (2 * kLanes) == 0 ? 2 * kLanes : cols;
+  int64_t k = 1;
+  for (Value v : op->getOperands())
+    if (auto producer = v.getDefiningOp<linalg::MatmulOp>())
+      k = cast<ShapedType>(producer.getDpsInputs()[0].getType()).getDimSize(1);
+  if (auto matmul = dyn_cast<linalg::MatmulOp>(op.getOperation()))
+    k = cast<ShapedType>(matmul.getDpsInputs()[0].getType()).getDimSize(1);
+  return {{rows, 0}, {rows, tileM}, {largestDivisorAtMost(k, 32)}};
+}
+
 struct SelectTilingPass
     : public dlc::impl::DlcSelectTilingBase<SelectTilingPass> {
   using DlcSelectTilingBase::DlcSelectTilingBase;
@@ -54,35 +91,27 @@ struct SelectTilingPass
     getOperation().walk([&](linalg::LinalgOp op) {
       if (!op->hasAttr(dlc::kFusionRootAttr))
         return;
-      auto outType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
-      if (!outType || !outType.hasStaticShape() || outType.getRank() != 4) {
-        op->emitOpError("fusion root needs a static rank-4 result");
+      auto type = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+      if (!type || !type.hasStaticShape() ||
+          (type.getRank() != 4 && type.getRank() != 2)) {
+        op->emitOpError("fusion root needs a static rank-2 or rank-4 result");
         return signalPassFailure();
       }
-      // One task per (image, pooled row): enough parallelism for any batch
-      // and a working set that stays in L1/L2.
-      if (!outerTiles.empty())
-        op->setAttr(dlc::kOuterTilesAttr, b.getDenseI64ArrayAttr(outerTiles));
-      else if (!op->hasAttr(dlc::kOuterTilesAttr))
-        op->setAttr(dlc::kOuterTilesAttr,
-                    b.getDenseI64ArrayAttr({1, 1, 0, 0}));
-
-      if (!innerTiles.empty()) {
-        op->setAttr(dlc::kInnerTilesAttr, b.getDenseI64ArrayAttr(innerTiles));
-        return;
-      }
-      if (op->hasAttr(dlc::kInnerTilesAttr))
-        return;
-      int64_t channels = outType.getDimSize(3);
-      // Two vectors of channels per position when the layer is wide enough;
-      // one full-width tile otherwise.
-      int64_t tileF = channels % (2 * kLanes) == 0 ? 2 * kLanes : channels;
-      int64_t vectorsPerPosition = std::max<int64_t>(1, tileF / kLanes);
-      int64_t width = convWidthNeeded(op, outType.getDimSize(2));
-      int64_t tileW = largestDivisorAtMost(
-          width, std::max<int64_t>(1, kAccumulatorBudget / vectorsPerPosition));
-      op->setAttr(dlc::kInnerTilesAttr,
-                  b.getDenseI64ArrayAttr({1, 1, tileW, tileF}));
+      TileChoice choice = type.getRank() == 4 ? chooseConvTiles(op, type)
+                                              : chooseMatmulTiles(op, type);
+      // Attributes already in the IR win over the heuristic; the options
+      // win over both, for the roots whose rank they fit.
+      auto record = [&](StringRef name, ArrayRef<int64_t> chosen,
+                        ArrayRef<int64_t> override) {
+        if (!override.empty() &&
+            override.size() == static_cast<size_t>(type.getRank()))
+          op->setAttr(name, b.getDenseI64ArrayAttr(override));
+        else if (!op->hasAttr(name))
+          op->setAttr(name, b.getDenseI64ArrayAttr(chosen));
+      };
+      record(dlc::kOuterTilesAttr, choice.outer, outerTiles);
+      record(dlc::kInnerTilesAttr, choice.inner, innerTiles);
+      record(dlc::kReductionTilesAttr, choice.reduction, {});
     });
   }
 };

@@ -1,15 +1,16 @@
 //===- TileAndFuse.cpp - tile fusion roots, fuse their producers ----------===//
 //
-// Three steps per fusion root (the pool at the end of a conv + act + pool
-// chain), driven by the attributes SelectTiling wrote:
+// Three steps per fusion root (the last op of a conv chain -- possibly a
+// pool -- or of a dense chain), driven by the attributes SelectTiling wrote:
 //  1. tile the root with scf.forall by dlc.outer_tiles and greedily fuse all
 //     its producers into the loop: each task computes only the conv rows
 //     that its pooled rows read;
-//  2. inside a task, tile the op feeding the pool (activation or conv) by
-//     dlc.inner_tiles with scf.for and fuse the conv and its bias init into
-//     it: the register tile;
-//  3. tile the window-row (KH) loop of the conv and of the pool by 1, which
-//     lets DlcVectorize decompose them into 1-D ops.
+//  2. inside a task, tile the op feeding the pool (activation or conv), or
+//     the root itself when there is no pool, by dlc.inner_tiles with scf.for
+//     and fuse the contraction and its bias init into it: the register tile;
+//  3. tile the contraction's reduction loops by dlc.reduction_tiles (a conv's
+//     filter rows by 1, a matmul's K), and a pool's window rows by 1, which
+//     lets DlcVectorize decompose 2-D windows into 1-D ops.
 //
 //===----------------------------------------------------------------------===//
 
@@ -68,29 +69,47 @@ LogicalResult tileOnly(RewriterBase &rewriter, TilingInterface op,
   return success();
 }
 
-/// The window-row loop of 2-D convolutions and pools, which step 3 tiles by
-/// one; std::nullopt for other ops.
-std::optional<unsigned> windowRowLoop(Operation *op) {
-  if (isa<linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcmOp>(op))
-    return 4; // (n, oh, ow, f|c, kh, kw, c|m)
-  if (isa<linalg::PoolingNhwcMaxOp, linalg::PoolingNhwcSumOp>(op))
-    return 4; // (n, oh, ow, c, kh, kw)
-  return std::nullopt;
+bool isPool(Operation *op) {
+  return isa<linalg::PoolingNhwcMaxOp, linalg::PoolingNhwcSumOp>(op);
 }
 
-LogicalResult tileWindowRows(RewriterBase &rewriter, Operation *op) {
-  std::optional<unsigned> loop = windowRowLoop(op);
-  if (!loop)
-    return success();
+/// Contractions whose reduction loops step 3 tiles.
+bool isContraction(Operation *op) {
+  return isa<linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcOp,
+             linalg::DepthwiseConv2DNhwcHwcmOp, linalg::MatmulOp>(op);
+}
+
+/// Tiles the trailing reduction loops of `op` by `reduction` (missing
+/// entries are 0, i.e. untiled); parallel loops are left alone.
+LogicalResult tileReductions(RewriterBase &rewriter, Operation *op,
+                             ArrayRef<int64_t> reduction) {
   auto linalgOp = cast<linalg::LinalgOp>(op);
-  SmallVector<int64_t> sizes(linalgOp.getNumLoops(), 0);
-  sizes[*loop] = 1;
+  unsigned numLoops = linalgOp.getNumLoops();
+  unsigned numReductions = linalgOp.getNumReductionLoops();
+  SmallVector<int64_t> sizes(numLoops, 0);
+  bool any = false;
+  for (unsigned i = 0; i < numReductions && i < reduction.size(); ++i) {
+    sizes[numLoops - numReductions + i] = reduction[i];
+    any |= reduction[i] != 0;
+  }
+  if (!any)
+    return success();
   return tileOnly(rewriter, cast<TilingInterface>(op), sizes);
+}
+
+/// A pool's window row (loop 4 of n, oh, ow, c, kh, kw) tiled by one, which
+/// lets DlcVectorize decompose it into a 1-D pool.
+LogicalResult tilePoolWindowRows(RewriterBase &rewriter, Operation *pool) {
+  SmallVector<int64_t> sizes(cast<linalg::LinalgOp>(pool).getNumLoops(), 0);
+  sizes[4] = 1;
+  return tileOnly(rewriter, cast<TilingInterface>(pool), sizes);
 }
 
 LogicalResult processRoot(RewriterBase &rewriter, linalg::LinalgOp root) {
   auto outer = root->getAttrOfType<DenseI64ArrayAttr>(dlc::kOuterTilesAttr);
   auto inner = root->getAttrOfType<DenseI64ArrayAttr>(dlc::kInnerTilesAttr);
+  auto reduction =
+      root->getAttrOfType<DenseI64ArrayAttr>(dlc::kReductionTilesAttr);
   if (!outer || !inner)
     return root->emitOpError("fusion root has no tile sizes; run "
                              "--dlc-select-tiling first");
@@ -110,8 +129,7 @@ LogicalResult processRoot(RewriterBase &rewriter, linalg::LinalgOp root) {
 
   // Step 2: register tile of the pool's producer, conv fused into it. A
   // chain without a pool gets the register tile on its last op directly.
-  bool rootIsPool =
-      isa<linalg::PoolingNhwcMaxOp, linalg::PoolingNhwcSumOp>(tiledRoot);
+  bool rootIsPool = isPool(tiledRoot);
   Operation *feeder = rootIsPool ? cast<linalg::LinalgOp>(tiledRoot)
                                        .getDpsInputOperand(0)
                                        ->get()
@@ -126,11 +144,13 @@ LogicalResult processRoot(RewriterBase &rewriter, linalg::LinalgOp root) {
     convOps = *innerOps;
   }
 
-  // Step 3: window rows of the conv(s) and of the pool, by one.
-  for (Operation *op : convOps)
-    if (failed(tileWindowRows(rewriter, op)))
-      return op->emitOpError("could not tile the window rows");
-  if (rootIsPool && failed(tileWindowRows(rewriter, tiledRoot)))
+  // Step 3: reduction loops of the contraction, and the pool's window rows.
+  if (reduction)
+    for (Operation *op : convOps)
+      if (isContraction(op) &&
+          failed(tileReductions(rewriter, op, reduction.asArrayRef())))
+        return op->emitOpError("could not tile the reduction loops");
+  if (rootIsPool && failed(tilePoolWindowRows(rewriter, tiledRoot)))
     return tiledRoot->emitOpError("could not tile the pool window rows");
   return success();
 }

@@ -92,8 +92,14 @@ struct VectorizePass : public dlc::impl::DlcVectorizeBase<VectorizePass> {
     IRRewriter rewriter(ctx);
     for (Operation *op : candidates) {
       rewriter.setInsertionPoint(op);
-      FailureOr<linalg::VectorizationResult> result =
-          linalg::vectorize(rewriter, op);
+      // Matmuls become one vector.contract on 2-D operand tiles; the
+      // generic path would broadcast both operands to rows x cols x K
+      // vectors first, which LLVM then takes seconds to untangle.
+      bool namedContraction = isa<linalg::MatmulOp>(op);
+      FailureOr<linalg::VectorizationResult> result = linalg::vectorize(
+          rewriter, op, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
+          /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
+          /*assumeDynamicDimsMatchVecSizes=*/false, namedContraction);
       // An op the vectorizer does not support stays scalar: correct, only
       // slower, so this is not an error.
       if (failed(result))

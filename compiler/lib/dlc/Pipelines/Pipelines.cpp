@@ -64,6 +64,7 @@ void buildBufferizePipeline(OpPassManager &pm, const PipelineOptions &opts) {
   addText(pm, "dlc-destination-style-entry{entry=" + opts.entry + "}");
   addText(pm,
           "canonicalize,cse,func.func(loop-invariant-subset-hoisting),"
+          "func.func(dlc-untie-shared-inits),"
           "eliminate-empty-tensors,empty-tensor-to-alloc-tensor,"
           "one-shot-bufferize{bufferize-function-boundaries "
           "function-boundary-type-conversion=identity-layout-map},"

@@ -190,9 +190,12 @@ struct DenseLowering : OpConversionPattern<DenseOp> {
                        ValueRange{adaptor.getInput(), adaptor.getWeight()},
                        ValueRange{init})
                        .getResult(0);
-    rewriter.replaceOp(
-        op, applyActivation(rewriter, loc, matmul, op.getActivation(),
-                            op.getLeakyAlpha().convertToFloat()));
+    Value result = applyActivation(rewriter, loc, matmul, op.getActivation(),
+                                   op.getLeakyAlpha().convertToFloat());
+    // Tiled and vectorized by the code generator like a conv chain.
+    result.getDefiningOp()->setAttr(kFusionRootAttrName,
+                                    rewriter.getUnitAttr());
+    rewriter.replaceOp(op, result);
     return success();
   }
 };

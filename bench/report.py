@@ -1,0 +1,200 @@
+"""Turns the figures gathered by compare.py into the Markdown report.
+
+Kept apart from the measuring so the layout can change (and be re-rendered
+from build/results.json: `python3 bench/report.py bench/build/results.json`)
+without running anything again.
+"""
+
+import json
+import sys
+
+SYSTEM_ORDER = ["dlc JIT", "dlc AOT", "dlc JIT --no-fusion", "ONNX Runtime", "PyTorch"]
+
+
+def fmt(v, digits=3):
+    """Three significant figures, trailing zeros kept (0.0301, 1.30, 140)."""
+    if v is None:
+        return "–"
+    text = "{:#.{}g}".format(v, digits)
+    if "e" in text:
+        return "%.0f" % v
+    return text.rstrip(".")
+
+
+def table(headers, rows, align=None):
+    align = align or ["l"] + ["r"] * (len(headers) - 1)
+    widths = [max(len(str(c)) for c in col) for col in zip(headers, *rows)] if rows else \
+        [len(h) for h in headers]
+    sep = ["-" * (w - 1) + ":" if a == "r" else "-" * w for w, a in zip(widths, align)]
+
+    def line(cells):
+        return "| " + " | ".join(str(c).rjust(w) if a == "r" else str(c).ljust(w)
+                                 for c, w, a in zip(cells, widths, align)) + " |"
+    return "\n".join([line(headers), line(sep)] + [line(r) for r in rows])
+
+
+def _peak(results, threads):
+    gflops = results.get("peak", {}).get("gflops", {})
+    return gflops.get(str(threads))
+
+
+def _find(rows, system, batch, threads):
+    for r in rows:
+        if r["system"] == system and r["batch"] == batch and r["threads"] == threads \
+                and "median_ms" in r:
+            return r
+    return None
+
+
+def _status(r):
+    if "skipped" in r:
+        return "skipped: " + r["skipped"]
+    return "failed: " + r.get("error", "?")
+
+
+def _gflops(results, r):
+    return results["flops_per_image"] * r["batch"] / (r["median_ms"] * 1e-3) / 1e9
+
+
+def _percent_of_peak(results, r, threads):
+    peak = _peak(results, threads)
+    return "%.0f%%" % (100.0 * _gflops(results, r) / peak) if peak else "–"
+
+
+def _ratio(r, ref, ref_threads, threads):
+    if ref is None:
+        return "–"
+    mark = "" if ref_threads == threads else "†"
+    return "%.2f×%s" % (r["median_ms"] / ref["median_ms"], mark)
+
+
+def main_table(results):
+    rows_out, rows = [], results["rows"]
+    dagger = False
+    for batch in results["main_batches"]:
+        for threads in results["threads"]:
+            # dlc's reference rows: same thread count, else its 1-thread figure.
+            refs = {}
+            for system in ("dlc JIT", "dlc AOT"):
+                ref = _find(rows, system, batch, threads)
+                refs[system] = (ref, threads) if ref else (_find(rows, system, batch, 1), 1)
+            for system in SYSTEM_ORDER:
+                if system == "dlc JIT --no-fusion" and threads != 1:
+                    continue
+                match = [r for r in rows if r["system"] == system and r["batch"] == batch
+                         and r["threads"] == threads]
+                if not match:
+                    continue
+                r = match[0]
+                name = system
+                if system in ("ONNX Runtime", "PyTorch") and r.get("version"):
+                    name = "%s %s" % (system, r["version"])
+                if "median_ms" not in r:
+                    if system.startswith("dlc") and "skipped" in r:
+                        continue  # said once in the notes below the table
+                    rows_out.append([batch, threads, name, _status(r)] + [""] * 6)
+                    continue
+                ratios = []
+                for ref_system in ("dlc JIT", "dlc AOT"):
+                    ref, ref_threads = refs[ref_system]
+                    dagger |= ref is not None and ref_threads != threads
+                    ratios.append(_ratio(r, ref, ref_threads, threads))
+                rows_out.append([
+                    batch, threads, name, fmt(r["median_ms"]),
+                    "%s–%s" % (fmt(r["p10_ms"]), fmt(r["p90_ms"])),
+                    "%.0f" % (batch * 1e3 / r["median_ms"]),
+                    "%.1f" % _gflops(results, r), _percent_of_peak(results, r, threads)] + ratios)
+    headers = ["batch", "threads", "system", "median ms", "p10–p90 ms", "images/s", "GFLOP/s",
+               "% peak", "÷ dlc JIT", "÷ dlc AOT"]
+    text = table(headers, rows_out, ["r", "r", "l"] + ["r"] * 7)
+    if dagger:
+        text += ("\n\n† dlc has no multi-threaded figure here, so this ratio is against dlc's "
+                 "1-thread time.")
+    return text
+
+
+def sweep_table(results):
+    rows, out = results["rows"], []
+    for threads in results["threads"]:
+        base = _find(rows, "dlc JIT", 1, threads)
+        for batch in results["sweep_batches"]:
+            jit = _find(rows, "dlc JIT", batch, threads)
+            aot = _find(rows, "dlc AOT", batch, threads)
+            if not jit and not aot:
+                continue
+            cells = [batch, threads]
+            for r in (jit, aot):
+                cells += [fmt(r["median_ms"]) if r else "–",
+                          fmt(r["median_ms"] / batch) if r else "–"]
+            best = min((r for r in (jit, aot) if r), key=lambda r: r["median_ms"])
+            cells += ["%.0f" % (batch * 1e3 / best["median_ms"]),
+                      "%.1f" % _gflops(results, best), _percent_of_peak(results, best, threads),
+                      fmt(base["median_ms"] * batch / jit["median_ms"]) if base and jit else "–"]
+            out.append(cells)
+    headers = ["batch", "threads", "JIT ms", "JIT ms/image", "AOT ms", "AOT ms/image",
+               "best images/s", "GFLOP/s", "% peak", "JIT speed-up vs batch 1"]
+    return table(headers, out, ["r"] * len(headers))
+
+
+def compile_table(results):
+    entries = [e for e in results["compile"] if "stages" in e]
+    stages = []
+    for e in entries:
+        for s in e["stages"]:
+            if s not in stages:
+                stages.append(s)
+    jit = {r["batch"]: r.get("compile_s") for r in results["rows"]
+           if r["system"] == "dlc JIT" and "compile_s" in r}
+    out = []
+    for e in entries:
+        out.append([e["batch"]] + [fmt(e["stages"].get(s)) for s in stages] +
+                   [fmt(sum(e["stages"].values())), fmt(e.get("wall_s")),
+                    "%.0f" % e["peak_rss_mib"] if "peak_rss_mib" in e else "–",
+                    fmt(jit.get(e["batch"]))])
+    for e in results["compile"]:
+        if "error" in e:
+            out.append([e["batch"], "failed: " + e["error"]] + [""] * (len(stages) + 3))
+    headers = ["batch"] + ["%s s" % s for s in stages] + [
+        "stages s", "dlc compile wall s", "peak RSS MiB", "JIT compile s (dlc bench)"]
+    return table(headers, out, ["r"] * len(headers))
+
+
+def render(results, model_name):
+    m = results["machine"]
+    lines = ["## dlc benchmark: %s" % model_name, ""]
+    lines.append("%s · %s cores · %s · dlc %s · load average %.2f before, %.2f after" % (
+        m["cpu"], m["cores"], m["date"], m["commit"], m["load_before"], m.get("load_after", 0)))
+    lines.append("")
+    peak = results.get("peak")
+    if peak:
+        per = " · ".join("%s thread%s %.1f GFLOP/s" % (t, "" if t == "1" else "s", g)
+                         for t, g in peak["gflops"].items())
+        lines.append("fp32 FMA peak (measured now, %s, %d independent chains): %s" % (
+            peak["isa"], peak["chains"], per))
+    lines.append("FLOPs per image (conv + dense, `dlc summary`): %.2f M" % (
+        results["flops_per_image"] / 1e6))
+    ex = results.get("export")
+    if ex:
+        lines.append("Peers run dlc's weights: PyTorch vs `dlc run` max |diff| %.1e on %d images "
+                     "(a wrong NCHW-flatten model: %.1e); the timed ORT and PyTorch modules are "
+                     "checked the same way." % (ex["max_abs_err"], ex["check_images"],
+                                                ex["control_err"]))
+    lines += ["", "### Inference, side by side (medians)", "", main_table(results)]
+    lines += ["", "### dlc batch sweep", "", sweep_table(results)]
+    lines += ["", "### dlc compile time by stage (`dlc compile --time`) and compiler memory", "",
+              compile_table(results)]
+    notes = list(results.get("notes", []))
+    if not results.get("dlc_threads"):
+        notes.append("dlc bench has no --threads option yet: dlc runs single-threaded and its "
+                     "2-thread rows are left out.")
+    if m["load_before"] > 0.5 or m.get("load_after", 0) > 0.5:
+        notes.append("the machine was busy (load average above 0.5): figures are noisy.")
+    if notes:
+        lines += [""] + ["Note: " + n for n in notes]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    with open(sys.argv[1]) as f:
+        data = json.load(f)
+    print(render(data, sys.argv[2] if len(sys.argv) > 2 else "examples/mnist_cnn.fb"))
