@@ -14,7 +14,6 @@ if [ ! -f build/build.ninja ]; then
   cmake -G Ninja -B build \
     -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
-    -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld \
-    -DCMAKE_SHARED_LINKER_FLAGS=-fuse-ld=lld
+    -DLLVM_USE_LINKER=lld
 fi
 ninja -C build -j "$jobs" "$@"
