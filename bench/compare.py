@@ -57,7 +57,7 @@ def json_lines(text):
     return out
 
 
-def first_line(text):
+def last_line(text):
     lines = [l for l in text.strip().splitlines() if l.strip()]
     return lines[-1][:160] if lines else "no output"
 
@@ -79,15 +79,20 @@ class Runner:
         self.out = args.out
         self.threads = [int(t) for t in args.threads.split(",") if t]
         self.results = {"rows": [], "compile": [], "notes": []}
-        self.dlc_threads = self._dlc_has_threads()
+        self.dlc_threads = False
 
     def note(self, text):
         self.results["notes"].append(text)
         print("bench: " + text, file=sys.stderr)
 
-    def _dlc_has_threads(self):
-        _, out, err = run([self.dlc, "--help"])
-        return "--threads" in out + err
+    def _dlc_has_threads(self, target):
+        """Whether `dlc bench` takes --threads: a one-run trial (on a .so when
+        there is one, so that nothing is compiled), not a guess from --help."""
+        rc, _, err = run([self.dlc, "bench", target, "--batch", "1", "--iters", "1",
+                          "--warmup", "1", "--threads", "1"])
+        if rc != 0 and "--threads" not in err:
+            self.note("dlc bench failed while probing --threads: " + last_line(err))
+        return rc == 0
 
     def machine(self):
         cpu = "unknown CPU"
@@ -108,6 +113,8 @@ class Runner:
         }
 
     def fma_peak(self):
+        """Measured at the start and again at the end of the run, keeping the
+        better figure per thread count: load from elsewhere only lowers it."""
         exe = os.path.join(self.out, "fma_peak")
         if not os.path.exists(exe):
             self.note("fma_peak was not built; fractions of peak are left out")
@@ -115,14 +122,19 @@ class Runner:
         rc, out, err = run([exe, "--threads", ",".join(map(str, self.threads))])
         parsed = json_lines(out)
         if rc != 0 or not parsed:
-            self.note("fma_peak failed: " + first_line(err))
+            self.note("fma_peak failed: " + last_line(err))
             return
-        self.results["peak"] = parsed[0]
+        peak = self.results.get("peak")
+        if peak:
+            for t, g in parsed[0]["gflops"].items():
+                peak["gflops"][t] = max(g, peak["gflops"].get(t, 0))
+        else:
+            self.results["peak"] = parsed[0]
 
     def flops(self):
         rc, out, err = run([self.dlc, "summary", self.model, "--format=json"])
         if rc != 0:
-            sys.exit("bench: dlc summary failed: " + first_line(err))
+            sys.exit("bench: dlc summary failed: " + last_line(err))
         totals = json.loads(out)["totals"]
         self.results["flops_per_image"] = totals.get("conv_dense_flops", totals["flops"])
 
@@ -135,7 +147,7 @@ class Runner:
             cmd = [timer, "-v"] + cmd
         rc, out, err = run(cmd)
         if rc != 0:
-            self.results["compile"].append({"batch": batch, "error": first_line(err)})
+            self.results["compile"].append({"batch": batch, "error": last_line(err)})
             return None
         entry = {"batch": batch, "stages": {}}
         m = re.search(r"compile time:(.*)", out + err)
@@ -151,10 +163,11 @@ class Runner:
         self.results["compile"].append(entry)
         return so
 
-    def dlc_bench(self, system, target, batch, threads, extra=()):
+    def dlc_bench(self, system, target, batch, threads, extra=(), iters=None):
         row = {"system": system, "batch": batch, "threads": threads}
+        iters = iters or iters_for(self.args.iters, batch)
         cmd = [self.dlc, "bench", target, "--batch", str(batch), "--json",
-               "--iters", str(iters_for(self.args.iters, batch)), "--warmup", "20"] + list(extra)
+               "--iters", str(iters), "--warmup", "20"] + list(extra)
         if self.dlc_threads:
             cmd += ["--threads", str(threads)]
         elif threads != 1:
@@ -164,7 +177,7 @@ class Runner:
         rc, out, err = run(cmd)
         parsed = json_lines(out)
         if rc != 0 or not parsed:
-            row["error"] = first_line(err)
+            row["error"] = last_line(err)
         else:
             row.update({k: parsed[0][k] for k in
                         ("median_ms", "p10_ms", "p90_ms", "compile_s", "iters") if k in parsed[0]})
@@ -186,8 +199,8 @@ class Runner:
             sys.exit("bench: the peers' model differs from dlc's; no benchmark of a different model")
         parsed = json_lines(out)
         if rc != 0 or not parsed:
-            self.peer_skip = {"PyTorch": "export failed: " + first_line(err),
-                              "ONNX Runtime": "export failed: " + first_line(err)}
+            self.peer_skip = {"PyTorch": "export failed: " + last_line(err),
+                              "ONNX Runtime": "export failed: " + last_line(err)}
             return
         self.results["export"] = parsed[0]
 
@@ -210,9 +223,9 @@ class Runner:
                     row.update({k: v for k, v in parsed[b].items()
                                 if k not in ("peer", "batch", "threads")})
                 elif rc == 3:
-                    row["skipped"] = first_line(err)
+                    row["skipped"] = last_line(err)
                 else:
-                    row["error"] = first_line(err)
+                    row["error"] = last_line(err)
                 self.results["rows"].append(row)
 
     def run_all(self):
@@ -225,9 +238,12 @@ class Runner:
             self.peer_skip = {"PyTorch": "--skip-peers", "ONNX Runtime": "--skip-peers"}
         else:
             self.export_peers()
+            if shutil.which("node") is None:
+                self.peer_skip.setdefault("ONNX Runtime", "node is not installed")
 
         batches = sorted(set(MAIN_BATCHES + SWEEP_BATCHES))
         so = {b: self.compile_aot(b) for b in batches}
+        self.dlc_threads = self._dlc_has_threads(so[1] or self.model)
         for t in self.threads:
             for b in batches:
                 self.dlc_bench("dlc JIT", self.model, b, t)
@@ -237,7 +253,8 @@ class Runner:
                     self.results["rows"].append({"system": "dlc AOT", "batch": b, "threads": t,
                                                  "error": "dlc compile failed"})
         for b in MAIN_BATCHES:
-            self.dlc_bench("dlc JIT --no-fusion", self.model, b, 1, ["--no-fusion"])
+            # The unfused path is slow; 50 runs (the minimum) keep the run short.
+            self.dlc_bench("dlc JIT --no-fusion", self.model, b, 1, ["--no-fusion"], iters=50)
 
         iters = ["--iters", self.args.iters, "--warmup", "20"]
         self.peer("ONNX Runtime", lambda t: [
@@ -247,6 +264,7 @@ class Runner:
             SYSTEM_PYTHON, os.path.join(HERE, "torch_bench.py"), "--threads", str(t),
             "--model", self.model, "--check", self.out,
             "--batches", ",".join(map(str, MAIN_BATCHES))] + iters)
+        self.fma_peak()
         self.results["machine"]["load_after"] = os.getloadavg()[0]
         self.results["dlc_threads"] = self.dlc_threads
         self.results["threads"] = self.threads

@@ -68,7 +68,7 @@ def _ratio(r, ref, ref_threads, threads):
     return "%.2f×%s" % (r["median_ms"] / ref["median_ms"], mark)
 
 
-def main_table(results):
+def main_table(results, notes):
     rows_out, rows = [], results["rows"]
     dagger = False
     for batch in results["main_batches"]:
@@ -92,7 +92,11 @@ def main_table(results):
                 if "median_ms" not in r:
                     if system.startswith("dlc") and "skipped" in r:
                         continue  # said once in the notes below the table
-                    rows_out.append([batch, threads, name, _status(r)] + [""] * 6)
+                    status = _status(r)
+                    note = "%s: %s" % (system, status)
+                    if note not in notes:
+                        notes.append(note)
+                    rows_out.append([batch, threads, name, status.split(":")[0]] + ["–"] * 6)
                     continue
                 ratios = []
                 for ref_system in ("dlc JIT", "dlc AOT"):
@@ -132,7 +136,7 @@ def sweep_table(results):
                       fmt(base["median_ms"] * batch / jit["median_ms"]) if base and jit else "–"]
             out.append(cells)
     headers = ["batch", "threads", "JIT ms", "JIT ms/image", "AOT ms", "AOT ms/image",
-               "best images/s", "GFLOP/s", "% peak", "JIT speed-up vs batch 1"]
+               "best images/s", "GFLOP/s", "% peak", "JIT per-image speed-up vs batch 1"]
     return table(headers, out, ["r"] * len(headers))
 
 
@@ -147,16 +151,56 @@ def compile_table(results):
            if r["system"] == "dlc JIT" and "compile_s" in r}
     out = []
     for e in entries:
-        out.append([e["batch"]] + [fmt(e["stages"].get(s)) for s in stages] +
-                   [fmt(sum(e["stages"].values())), fmt(e.get("wall_s")),
-                    "%.0f" % e["peak_rss_mib"] if "peak_rss_mib" in e else "–",
-                    fmt(jit.get(e["batch"]))])
+        secs = [e["stages"].get(s) for s in stages] + [sum(e["stages"].values()),
+                                                         e.get("wall_s"), jit.get(e["batch"])]
+        cells = ["–" if v is None else "%.3f" % v for v in secs]
+        rss = "%.0f" % e["peak_rss_mib"] if "peak_rss_mib" in e else "–"
+        out.append([e["batch"]] + cells[:-1] + [rss, cells[-1]])
     for e in results["compile"]:
         if "error" in e:
             out.append([e["batch"], "failed: " + e["error"]] + [""] * (len(stages) + 3))
     headers = ["batch"] + ["%s s" % s for s in stages] + [
         "stages s", "dlc compile wall s", "peak RSS MiB", "JIT compile s (dlc bench)"]
     return table(headers, out, ["r"] * len(headers))
+
+
+def _best(rows, systems, batch):
+    """Fastest median of any of `systems` at `batch`, over all thread counts."""
+    found = [r for r in rows if r["system"] in systems and r["batch"] == batch and "median_ms" in r]
+    return min(found, key=lambda r: r["median_ms"]) if found else None
+
+
+def targets_table(results):
+    """The speed targets of issue 3, each system at its best thread count."""
+    rows, out = results["rows"], []
+    dlc = ("dlc JIT", "dlc AOT")
+
+    def add(what, value, goal, ok):
+        out.append([what, value, goal, "–" if ok is None else ("met" if ok else "not met")])
+
+    d64, o64 = _best(rows, dlc, 64), _best(rows, ("ONNX Runtime",), 64)
+    if d64 and o64:
+        r = o64["median_ms"] / d64["median_ms"]
+        add("batch 64: ORT time ÷ dlc time", "%.2f" % r, "≥ 1.0", r >= 1.0)
+    d1, o1, p1 = (_best(rows, s, 1) for s in (dlc, ("ONNX Runtime",), ("PyTorch",)))
+    if d1 and o1:
+        r = d1["median_ms"] / o1["median_ms"]
+        add("batch 1: dlc time ÷ ORT time", "%.2f" % r, "≤ 1.5", r <= 1.5)
+    if d1 and p1:
+        r = d1["median_ms"] / p1["median_ms"]
+        add("batch 1: dlc time ÷ PyTorch time", "%.2f" % r, "≤ 0.5", r <= 0.5)
+    for system in dlc:
+        one, two = _find(rows, system, 64, 1), _find(rows, system, 64, 2)
+        if one and two:
+            r = one["median_ms"] / two["median_ms"]
+            add("batch 64: %s 2 threads vs 1" % system, "%.2f×" % r, "≥ 1.7×", r >= 1.7)
+    compile_s = [r["compile_s"] for r in rows if r["system"] == "dlc JIT" and "compile_s" in r
+                 and r["batch"] in results["main_batches"]]
+    if compile_s:
+        worst = max(compile_s)
+        add("JIT compile of the CNN (slowest of batch 1/64)", "%.2f s" % worst, "≤ 1.5 s",
+            worst <= 1.5)
+    return table(["target (issue 3)", "measured", "goal", ""], out, ["l", "r", "r", "l"])
 
 
 def render(results, model_name):
@@ -179,11 +223,20 @@ def render(results, model_name):
                      "(a wrong NCHW-flatten model: %.1e); the timed ORT and PyTorch modules are "
                      "checked the same way." % (ex["max_abs_err"], ex["check_images"],
                                                 ex["control_err"]))
-    lines += ["", "### Inference, side by side (medians)", "", main_table(results)]
+    notes = list(results.get("notes", []))
+    lines += ["", "### Inference, side by side (medians)", "", main_table(results, notes)]
+    lines += ["", "### Targets", "", targets_table(results)]
     lines += ["", "### dlc batch sweep", "", sweep_table(results)]
     lines += ["", "### dlc compile time by stage (`dlc compile --time`) and compiler memory", "",
               compile_table(results)]
-    notes = list(results.get("notes", []))
+    ort = [r for r in results["rows"] if r["system"] == "ONNX Runtime" and r.get("api") == "native"
+           and "public_median_ms" in r and r["batch"] == 1]
+    if ort:
+        notes.append("ONNX Runtime is timed through the package's native session (its own run "
+                     "time); through the public `await session.run()` the batch-1 median was "
+                     + ", ".join("%s ms (%d thread%s)" % (fmt(r["public_median_ms"]), r["threads"],
+                                                         "" if r["threads"] == 1 else "s")
+                                 for r in ort) + ".")
     if not results.get("dlc_threads"):
         notes.append("dlc bench has no --threads option yet: dlc runs single-threaded and its "
                      "2-thread rows are left out.")

@@ -1,5 +1,6 @@
 // CompiledModel: loading compiled models and running them in batch chunks.
 #include "dlc/runtime/CompiledModel.h"
+#include "dlc/runtime/ThreadPool.h"
 
 #include <algorithm>
 #include <cstring>
@@ -162,12 +163,13 @@ Status CompiledModel::checkInputs(const std::vector<HostTensor> &inputs,
 }
 
 StatusOr<std::vector<HostTensor>>
-CompiledModel::run(const std::vector<HostTensor> &inputs) const {
+CompiledModel::run(const std::vector<HostTensor> &inputs,
+                   const RunOptions &options) const {
   const dlc_model_desc &d = *desc_;
   int64_t n = 0;
   DLC_RETURN_IF_ERROR(checkInputs(inputs, n));
   const int64_t b = d.batch_size;
-  const size_t numIn = inputs.size(), numOut = size_t(d.num_outputs);
+  const size_t numOut = size_t(d.num_outputs);
 
   std::vector<HostTensor> outputs;
   for (size_t o = 0; o < numOut; ++o) {
@@ -181,65 +183,84 @@ CompiledModel::run(const std::vector<HostTensor> &inputs) const {
     outputs.push_back(std::move(*t));
   }
 
-  AlignedBuffer workspace;
-  if (d.workspace_bytes > 0) {
-    workspace = allocateAligned(size_t(d.workspace_bytes), false);
-    if (!workspace)
-      return Status::error(name_ + ": cannot allocate the workspace of " +
-                           std::to_string(d.workspace_bytes) + " bytes");
-  }
-
-  // Staging for the partial last chunk, allocated only when there is one.
-  const int64_t tail = n % b;
-  std::vector<AlignedBuffer> stageIn, stageOut;
-  if (tail != 0) {
-    for (size_t i = 0; i < numIn; ++i)
-      stageIn.push_back(allocateAligned(size_t(b) * inputRowBytes_[i], true));
-    for (size_t o = 0; o < numOut; ++o)
-      stageOut.push_back(
-          allocateAligned(size_t(b) * outputRowBytes_[o], false));
-    for (const AlignedBuffer &s : stageIn)
-      if (!s)
-        return Status::error(name_ + ": cannot allocate staging buffers");
-    for (const AlignedBuffer &s : stageOut)
-      if (!s)
-        return Status::error(name_ + ": cannot allocate staging buffers");
-  }
-
-  std::vector<void *> inPtrs(numIn), outPtrs(numOut);
-  for (int64_t start = 0; start < n; start += b) {
-    const int64_t rows = std::min(b, n - start);
-    const bool partial = rows < b;
-    for (size_t i = 0; i < numIn; ++i) {
-      // The ABI never writes inputs; the pointer type is only non-const so
-      // that inputs and outputs share one C signature.
-      auto *src = const_cast<uint8_t *>(
-          static_cast<const uint8_t *>(inputs[i].rawData()) +
-          size_t(start) * inputRowBytes_[i]);
-      if (partial) {
-        std::memcpy(stageIn[i].get(), src, size_t(rows) * inputRowBytes_[i]);
-        inPtrs[i] = stageIn[i].get();
-      } else {
-        inPtrs[i] = src;
+  // Chunks of the compiled batch are independent: with several threads,
+  // worker w runs chunks w, w + W, ... with a workspace of its own.
+  const int64_t chunks = (n + b - 1) / b;
+  const int64_t workers =
+      std::max<int64_t>(1, std::min<int64_t>(options.threads, chunks));
+  std::vector<Status> status(size_t(workers), Status::success());
+  auto work = [&](int64_t w) {
+    AlignedBuffer workspace;
+    if (d.workspace_bytes > 0) {
+      workspace = allocateAligned(size_t(d.workspace_bytes), false);
+      if (!workspace) {
+        status[w] = Status::error(name_ + ": cannot allocate the workspace of " +
+                                  std::to_string(d.workspace_bytes) + " bytes");
+        return;
       }
     }
-    for (size_t o = 0; o < numOut; ++o)
-      outPtrs[o] = partial ? static_cast<void *>(stageOut[o].get())
-                           : static_cast<uint8_t *>(outputs[o].rawData()) +
-                                 size_t(start) * outputRowBytes_[o];
-    int32_t rc = infer_(inPtrs.data(), outPtrs.data(), workspace.get());
-    if (rc != 0)
-      return Status::error(name_ + ": dlc_model_infer failed with code " +
-                           std::to_string(rc) + " on rows " +
-                           std::to_string(start) + ".." +
-                           std::to_string(start + rows - 1));
-    if (partial)
-      for (size_t o = 0; o < numOut; ++o)
-        std::memcpy(static_cast<uint8_t *>(outputs[o].rawData()) +
-                        size_t(start) * outputRowBytes_[o],
-                    stageOut[o].get(), size_t(rows) * outputRowBytes_[o]);
-  }
+    for (int64_t c = w; c < chunks && status[w].ok(); c += workers)
+      status[w] = runChunk(inputs, outputs, c * b, std::min(b, n - c * b),
+                           workspace.get());
+  };
+  if (workers == 1)
+    work(0);
+  else
+    ThreadPool::global().parallelFor(workers, int(workers), work);
+  for (const Status &s : status)
+    if (!s.ok())
+      return s;
   return outputs;
+}
+
+Status CompiledModel::runChunk(const std::vector<HostTensor> &inputs,
+                               std::vector<HostTensor> &outputs, int64_t start,
+                               int64_t rows, void *workspace) const {
+  const int64_t b = desc_->batch_size;
+  const size_t numIn = inputs.size(), numOut = outputs.size();
+  const bool partial = rows < b;
+  // A partial last chunk runs on zero-padded copies of full batch size.
+  std::vector<AlignedBuffer> stageIn, stageOut;
+  std::vector<void *> inPtrs(numIn), outPtrs(numOut);
+  for (size_t i = 0; i < numIn; ++i) {
+    // The ABI never writes inputs; the pointer type is only non-const so
+    // that inputs and outputs share one C signature.
+    auto *src = const_cast<uint8_t *>(
+        static_cast<const uint8_t *>(inputs[i].rawData()) +
+        size_t(start) * inputRowBytes_[i]);
+    if (!partial) {
+      inPtrs[i] = src;
+      continue;
+    }
+    stageIn.push_back(allocateAligned(size_t(b) * inputRowBytes_[i], true));
+    if (!stageIn.back())
+      return Status::error(name_ + ": cannot allocate staging buffers");
+    std::memcpy(stageIn.back().get(), src, size_t(rows) * inputRowBytes_[i]);
+    inPtrs[i] = stageIn.back().get();
+  }
+  for (size_t o = 0; o < numOut; ++o) {
+    if (!partial) {
+      outPtrs[o] = static_cast<uint8_t *>(outputs[o].rawData()) +
+                   size_t(start) * outputRowBytes_[o];
+      continue;
+    }
+    stageOut.push_back(allocateAligned(size_t(b) * outputRowBytes_[o], false));
+    if (!stageOut.back())
+      return Status::error(name_ + ": cannot allocate staging buffers");
+    outPtrs[o] = stageOut.back().get();
+  }
+  int32_t rc = infer_(inPtrs.data(), outPtrs.data(), workspace);
+  if (rc != 0)
+    return Status::error(name_ + ": dlc_model_infer failed with code " +
+                         std::to_string(rc) + " on rows " +
+                         std::to_string(start) + ".." +
+                         std::to_string(start + rows - 1));
+  if (partial)
+    for (size_t o = 0; o < numOut; ++o)
+      std::memcpy(static_cast<uint8_t *>(outputs[o].rawData()) +
+                      size_t(start) * outputRowBytes_[o],
+                  stageOut[o].get(), size_t(rows) * outputRowBytes_[o]);
+  return Status::success();
 }
 
 } // namespace dlc

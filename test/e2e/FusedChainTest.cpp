@@ -145,7 +145,9 @@ void expectFusedChains(const ModelBuilder &b, CompileOptions options,
   EXPECT_EQ(countOf(linalgIR, "scf.forall (") > 0, fuse && fused > 0);
 }
 
-/// Two random chains per model, each compiled fused and unfused.
+/// Two random chains per model, each compiled fused and unfused, and fused
+/// once more with random outer and register tiles (which need not divide
+/// anything: the same tiles apply to both chains).
 TEST(FusedChain, RandomSweep) {
   Random rng(testSeed());
   for (int model = 0; model < 7; ++model) {
@@ -168,6 +170,14 @@ TEST(FusedChain, RandomSweep) {
       EXPECT_TRUE(matchesReference(b, check, rng))
           << "model " << model << " fuse " << fuse;
     }
+    check.compile.fuse = true;
+    check.compile.outerTiles = {rng.intIn(1, 2), rng.intIn(1, 3), 0, 0};
+    check.compile.innerTiles = {1, 1, rng.intIn(1, 14),
+                                rng.pick(std::vector<int64_t>{8, 16, 24, 32,
+                                                              48, 64})};
+    EXPECT_TRUE(matchesReference(b, check, rng))
+        << "model " << model << " outer " << str(check.compile.outerTiles)
+        << " inner " << str(check.compile.innerTiles);
   }
 }
 

@@ -1,12 +1,14 @@
 //===- BenchCommand.cpp - `dlc bench` -------------------------------------===//
 //
-//   dlc bench MODEL(.fb|.so) [--batch N] [--iters K] [--warmup W] [--json]
+//   dlc bench MODEL(.fb|.so) [--batch N] [--threads T] [--iters K]
+//             [--warmup W] [--json]
 //
 // Compiles (JIT) or loads the model, runs it on deterministic synthetic
 // inputs, and reports the median, 10th and 90th percentile latency of one
 // batch and the throughput. Like ONNX Runtime's perf test or TFLite's
 // benchmark_model, it measures the model alone: no file or data handling in
-// the timed loop.
+// the timed loop. With T threads the JIT specializes the code for batch N/T
+// and the runtime runs the T chunks concurrently on its thread pool.
 //
 //===----------------------------------------------------------------------===//
 
@@ -61,16 +63,18 @@ double percentile(std::vector<double> sorted, double p) {
 int benchCommand(int argc, char **argv) {
   Args args;
   std::string error;
-  if (!parseArgs(argc, argv, 2, {"--batch", "--iters", "--warmup"},
+  if (!parseArgs(argc, argv, 2, {"--batch", "--iters", "--warmup", "--threads"},
                  {"--json", "--no-fusion"}, args, error))
     return fail("bench: " + error);
   if (args.positional.size() != 1)
     return fail("bench: expects exactly one model (.fb or .so)");
-  int64_t batch = 1, iters = 100, warmup = 10;
+  int64_t batch = 1, iters = 100, warmup = 10, threads = 1;
   if ((args.has("--batch") && !parsePositive(args.get("--batch"), batch)) ||
+      (args.has("--threads") && !parsePositive(args.get("--threads"), threads)) ||
       (args.has("--iters") && !parsePositive(args.get("--iters"), iters)) ||
       (args.has("--warmup") && !parsePositive(args.get("--warmup"), warmup)))
-    return fail("bench: --batch, --iters and --warmup expect positive integers");
+    return fail("bench: --batch, --threads, --iters and --warmup expect "
+                "positive integers");
 
   const std::string &path = args.positional[0];
   double compileSeconds = 0;
@@ -85,7 +89,8 @@ int benchCommand(int argc, char **argv) {
     if (!file.ok())
       return fail(file.status().message());
     CompileOptions options;
-    options.batchSize = batch;
+    // One chunk per thread.
+    options.batchSize = (batch + threads - 1) / threads;
     options.fuse = !args.has("--no-fusion");
     auto start = std::chrono::steady_clock::now();
     auto compiled = jitCompile(**file, options);
@@ -103,7 +108,9 @@ int benchCommand(int argc, char **argv) {
   std::vector<double> ms;
   for (int64_t i = 0; i < warmup + iters; ++i) {
     auto start = std::chrono::steady_clock::now();
-    auto outputs = model->run(*inputs);
+    RunOptions run;
+    run.threads = static_cast<int>(threads);
+    auto outputs = model->run(*inputs, run);
     double elapsed = std::chrono::duration<double, std::milli>(
                          std::chrono::steady_clock::now() - start)
                          .count();
@@ -118,15 +125,18 @@ int benchCommand(int argc, char **argv) {
   double imagesPerSecond = batch * 1000.0 / median;
   if (args.has("--json")) {
     std::printf("{\"model\": \"%s\", \"batch\": %lld, \"iters\": %lld, "
-                "\"median_ms\": %.6f, \"p10_ms\": %.6f, \"p90_ms\": %.6f, "
-                "\"images_per_s\": %.1f, \"compile_s\": %.3f}\n",
+                "\"threads\": %lld, \"median_ms\": %.6f, \"p10_ms\": %.6f, "
+                "\"p90_ms\": %.6f, \"images_per_s\": %.1f, \"compile_s\": "
+                "%.3f}\n",
                 path.c_str(), static_cast<long long>(batch),
-                static_cast<long long>(iters), median, p10, p90,
+                static_cast<long long>(iters), static_cast<long long>(threads),
+                median, p10, p90,
                 imagesPerSecond, compileSeconds);
   } else {
-    std::printf("%s: batch %lld, %lld runs: median %.4f ms (p10 %.4f, p90 "
-                "%.4f), %.0f images/s; compile %.3f s\n",
+    std::printf("%s: batch %lld, %lld thread(s), %lld runs: median %.4f ms "
+                "(p10 %.4f, p90 %.4f), %.0f images/s; compile %.3f s\n",
                 path.c_str(), static_cast<long long>(batch),
+                static_cast<long long>(threads),
                 static_cast<long long>(iters), median, p10, p90,
                 imagesPerSecond, compileSeconds);
   }

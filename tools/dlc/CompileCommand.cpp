@@ -119,7 +119,7 @@ int runCommand(int argc, char **argv) {
   Args args;
   std::string error;
   std::set<std::string> values = kCompileValues;
-  values.insert({"--input", "--output"});
+  values.insert({"--input", "--output", "--threads"});
   if (!parseArgs(argc, argv, 2, values, {"--no-fusion"}, args, error))
     return fail("run: " + error);
   if (args.positional.size() != 1)
@@ -134,6 +134,10 @@ int runCommand(int argc, char **argv) {
     inputs.push_back(std::move(*tensor));
   }
 
+  int64_t threads = 1;
+  if (args.has("--threads") && !parsePositive(args.get("--threads"), threads))
+    return fail("run: --threads expects a positive integer");
+
   std::unique_ptr<CompiledModel> model;
   if (endsWith(modelPath, ".so")) {
     auto loaded = CompiledModel::loadSharedLibrary(modelPath);
@@ -142,9 +146,10 @@ int runCommand(int argc, char **argv) {
     model = std::move(*loaded);
   } else {
     CompileOptions options;
-    // Specialize for the batch we are about to run, unless told otherwise.
+    // Specialize for the batch we are about to run (one chunk per thread),
+    // unless told otherwise.
     if (!inputs.empty() && inputs[0].rank() > 0 && inputs[0].dim(0) > 0)
-      options.batchSize = inputs[0].dim(0);
+      options.batchSize = (inputs[0].dim(0) + threads - 1) / threads;
     if (!readCompileOptions(args, options, error))
       return fail("run: " + error);
     auto file = ModelFile::open(modelPath);
@@ -161,7 +166,9 @@ int runCommand(int argc, char **argv) {
     return fail(modelPath + ": the model takes " +
                 std::to_string(desc.num_inputs) + " input(s), got " +
                 std::to_string(inputs.size()) + " --input");
-  auto outputs = model->run(inputs);
+  RunOptions runOptions;
+  runOptions.threads = static_cast<int>(threads);
+  auto outputs = model->run(inputs, runOptions);
   if (!outputs.ok())
     return fail(outputs.status().message());
 

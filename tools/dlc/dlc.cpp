@@ -26,10 +26,10 @@ static int usage(FILE *out) {
                "          KIND: so (default), obj, asm, llvm, llvm-mlir,\n"
                "                bufferized, linalg, mlir\n"
                "  run MODEL(.fb|.so) --input x.npy [--input ...] "
-               "[--output y.npy ...] [--batch N]\n"
+               "[--output y.npy ...] [--batch N] [--threads T]\n"
                "  summary MODEL.fb [--format=table|json|mermaid|dot]\n"
-               "  bench MODEL(.fb|.so) [--batch N] [--iters K] [--warmup W] "
-               "[--json]\n");
+               "  bench MODEL(.fb|.so) [--batch N] [--threads T] [--iters K] "
+               "[--warmup W] [--json]\n");
   return out == stderr ? 2 : 0;
 }
 

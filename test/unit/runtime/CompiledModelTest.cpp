@@ -1,6 +1,7 @@
 // CompiledModel: batch chunking with fake describe/infer functions, input
 // validation, and loading shared libraries.
 #include "dlc/runtime/CompiledModel.h"
+#include "dlc/runtime/ThreadPool.h"
 
 #include "TestUtil.h"
 
@@ -100,6 +101,50 @@ TEST(CompiledModel, RunsAnyBatchInChunks) {
     EXPECT_EQ(gZeroRowsSeen, n % 4 ? 4 - n % 4 : 0) << "batch " << n;
   }
   EXPECT_TRUE(gWorkspaceOk);
+}
+
+TEST(CompiledModel, RunsChunksOnSeveralThreads) {
+  std::unique_ptr<CompiledModel> m = makeFake();
+  ASSERT_TRUE(m);
+  for (int threads : {2, 3, 8}) {
+    for (int64_t n : {1, 7, 8, 33, 100}) {
+      gCalls = 0;
+      gZeroRowsSeen = 0;
+      RunOptions options;
+      options.threads = threads;
+      StatusOr<std::vector<HostTensor>> out = m->run(one(rows(n)), options);
+      ASSERT_TRUE(out.ok()) << errorOf(out);
+      const HostTensor &y = (*out)[0];
+      for (int64_t i = 0; i < n * 3; ++i)
+        ASSERT_EQ(y.data<float>()[i], 2.0f * float(i + 1) + 1.0f)
+            << threads << " threads, batch " << n;
+      EXPECT_EQ(gCalls, (n + 3) / 4);
+      EXPECT_EQ(gZeroRowsSeen, n % 4 ? 4 - n % 4 : 0);
+    }
+  }
+  EXPECT_TRUE(gWorkspaceOk);
+}
+
+TEST(ThreadPool, RunsEveryTaskOnce) {
+  for (int threads : {1, 2, 4}) {
+    std::vector<std::atomic<int>> hits(1000);
+    ThreadPool::global().parallelFor(
+        1000, threads, [&](int64_t i) { hits[size_t(i)].fetch_add(1); });
+    for (const auto &h : hits)
+      ASSERT_EQ(h.load(), 1);
+  }
+  // Concurrent callers: each call still runs all of its own tasks.
+  std::atomic<int64_t> total{0};
+  std::vector<std::thread> callers;
+  for (int c = 0; c < 4; ++c)
+    callers.emplace_back([&] {
+      for (int r = 0; r < 50; ++r)
+        ThreadPool::global().parallelFor(
+            10, 2, [&](int64_t i) { total.fetch_add(i + 1); });
+    });
+  for (std::thread &t : callers)
+    t.join();
+  EXPECT_EQ(total.load(), 4 * 50 * 55);
 }
 
 TEST(CompiledModel, ValidatesInputs) {

@@ -27,6 +27,12 @@
 
 namespace dlc {
 
+struct RunOptions {
+  /// Threads of the runtime's pool (ThreadPool::global()) that run chunks of
+  /// the compiled batch size concurrently, each with its own workspace.
+  int threads = 1;
+};
+
 class CompiledModel {
 public:
   /// dlopen()s `path` (RTLD_NOW | RTLD_LOCAL), resolves dlc_model_describe
@@ -52,7 +58,8 @@ public:
   /// have the described dtype and non-batch dims, and all must share one
   /// batch size N >= 0; the outputs have batch N.
   StatusOr<std::vector<HostTensor>>
-  run(const std::vector<HostTensor> &inputs) const;
+  run(const std::vector<HostTensor> &inputs,
+      const RunOptions &options = RunOptions()) const;
 
 private:
   CompiledModel() = default;
@@ -61,6 +68,10 @@ private:
          std::shared_ptr<void> keepAlive, const std::string &name);
   Status checkInputs(const std::vector<HostTensor> &inputs,
                      int64_t &batch) const;
+  /// Runs rows [start, start + rows) (rows <= batch size) into `outputs`.
+  Status runChunk(const std::vector<HostTensor> &inputs,
+                  std::vector<HostTensor> &outputs, int64_t start,
+                  int64_t rows, void *workspace) const;
 
   std::string name_;
   std::shared_ptr<void> keepAlive_;

@@ -1,0 +1,98 @@
+//===- ThreadPool.cpp - the runtime's one thread pool ---------------------===//
+
+#include "dlc/runtime/ThreadPool.h"
+
+namespace dlc {
+
+ThreadPool &ThreadPool::global() {
+  // Never destroyed: workers may outlive static destructors of other
+  // translation units that still run models.
+  static ThreadPool *pool = new ThreadPool();
+  return *pool;
+}
+
+int ThreadPool::hardwareThreads() {
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int>(n);
+}
+
+ThreadPool::~ThreadPool() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  for (std::thread &t : workers_)
+    t.join();
+}
+
+void ThreadPool::ensureWorkers(int count) {
+  while (static_cast<int>(workers_.size()) < count)
+    workers_.emplace_back([this] { workerLoop(); });
+}
+
+/// Takes task indices until none is left. Called with mutex_ unlocked.
+void ThreadPool::runTasks() {
+  for (;;) {
+    int64_t task;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (next_ >= end_)
+        return;
+      task = next_++;
+    }
+    (*fn_)(task);
+  }
+}
+
+void ThreadPool::workerLoop() {
+  uint64_t seen = 0;
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    wake_.wait(lock, [&] {
+      return stopping_ || (generation_ != seen && helpersWanted_ > 0);
+    });
+    if (stopping_)
+      return;
+    seen = generation_;
+    --helpersWanted_;
+    ++helpersActive_;
+    lock.unlock();
+    runTasks();
+    lock.lock();
+    if (--helpersActive_ == 0)
+      done_.notify_all();
+  }
+}
+
+void ThreadPool::parallelFor(int64_t n, int threads,
+                             const std::function<void(int64_t)> &fn) {
+  if (n <= 0)
+    return;
+  int helpers = static_cast<int>(std::min<int64_t>(threads, n)) - 1;
+  std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
+  if (helpers <= 0 || !busy.owns_lock()) {
+    for (int64_t i = 0; i < n; ++i)
+      fn(i);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ensureWorkers(helpers);
+    fn_ = &fn;
+    next_ = 0;
+    end_ = n;
+    helpersWanted_ = helpers;
+    ++generation_;
+  }
+  wake_.notify_all();
+  runTasks();
+  std::unique_lock<std::mutex> lock(mutex_);
+  // Every task has been taken; wait for the helpers still running one, and
+  // withdraw the offer from helpers that never woke up.
+  helpersWanted_ = 0;
+  done_.wait(lock, [&] { return helpersActive_ == 0; });
+  fn_ = nullptr;
+}
+
+} // namespace dlc
