@@ -4,20 +4,19 @@
 // The conv + bias + ReLU + 2x2 max-pool chain as --dlc-to-linalg emits it.
 // The pool is tiled per (image, pooled row) with scf.forall; the ReLU, the
 // conv and the bias broadcast are computed inside, on the two conv rows the
-// pooled row reads; the register tile is 13 columns x 32 channels and the
-// conv's filter rows are a loop of one row each.
+// pooled row reads; the register tile is 13 columns x 32 channels; the
+// conv's three filter rows (one input channel: a short contraction) and the
+// pool's two window rows are unrolled into one-row ops.
 // CHECK-LABEL: func.func @conv_relu_pool
 // CHECK: scf.forall (%[[N:.*]], %[[ROW:.*]]) in (2, 13)
 // CHECK:   scf.for
 // CHECK:     scf.for %{{.*}} = %c0 to %c26 step %c13
 // CHECK:       linalg.broadcast {{.*}} outs(%{{.*}} : tensor<1x1x13x32xf32>)
-// CHECK:       scf.for %{{.*}} = %c0 to %c3 step %c1
-// CHECK:         linalg.conv_2d_nhwc_hwcf {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x1x15x1xf32>, tensor<1x3x1x32xf32>) outs(%{{.*}} : tensor<1x1x13x32xf32>)
+// CHECK-COUNT-3: linalg.conv_2d_nhwc_hwcf {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x1x15x1xf32>, tensor<1x3x1x32xf32>) outs(%{{.*}} : tensor<1x1x13x32xf32>)
 // CHECK:       linalg.generic
 // CHECK:         arith.maxnumf
 // CHECK:   linalg.fill {{.*}} -> tensor<1x1x13x32xf32>
-// CHECK:   scf.for %{{.*}} = %c0 to %c2 step %c1
-// CHECK:     linalg.pooling_nhwc_max {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x1x26x32xf32>, tensor<1x2xf32>)
+// CHECK-COUNT-2: linalg.pooling_nhwc_max {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x1x26x32xf32>, tensor<1x2xf32>)
 // CHECK:   scf.forall.in_parallel
 // No conv, ReLU or pool is left outside the loop nest.
 // CHECK-NOT: linalg.conv_2d_nhwc_hwcf
@@ -60,4 +59,41 @@ func.func @idempotent(%act: tensor<1x4x4x8xf32>) -> tensor<1x2x2x8xf32> {
   %p = linalg.pooling_nhwc_max {dlc.fusion_root, dlc.outer_tiles = array<i64: 1, 1, 0, 0>, dlc.inner_tiles = array<i64: 1, 1, 2, 8>, dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
     ins(%act, %win : tensor<1x4x4x8xf32>, tensor<2x2xf32>) outs(%f : tensor<1x2x2x8xf32>) -> tensor<1x2x2x8xf32>
   return %p : tensor<1x2x2x8xf32>
+}
+
+// -----
+
+// With many input channels the filter-row loop stays a loop (unrolled, the
+// long contractions spill registers), and a chain without a pool gets its
+// register tile on its last op.
+// CHECK-LABEL: func.func @wide_conv_no_pool
+// CHECK: scf.forall (%{{.*}}) in (3)
+// CHECK:   scf.for %{{.*}} = %c0 to %c64 step %c32
+// CHECK:     scf.for %{{.*}} = %c0 to %c3 step %c1
+// CHECK:       linalg.conv_2d_nhwc_hwcf {{.*}} : tensor<1x1x5x64xf32>, tensor<1x3x64x32xf32>) outs(%{{.*}} : tensor<1x1x3x32xf32>)
+func.func @wide_conv_no_pool(%x: tensor<1x5x5x64xf32>, %w: tensor<3x3x64x64xf32>) -> tensor<1x3x3x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x3x3x64xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x3x3x64xf32>) -> tensor<1x3x3x64xf32>
+  %c = linalg.conv_2d_nhwc_hwcf {dlc.fusion_root, dlc.outer_tiles = array<i64: 1, 1, 0, 0>, dlc.inner_tiles = array<i64: 1, 1, 3, 32>, dlc.reduction_tiles = array<i64: 1, 0, 0>, dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : tensor<1x5x5x64xf32>, tensor<3x3x64x64xf32>) outs(%init : tensor<1x3x3x64xf32>) -> tensor<1x3x3x64xf32>
+  return %c : tensor<1x3x3x64xf32>
+}
+
+// -----
+
+// A dense chain: row blocks in parallel, a 32-column register tile, and the
+// K loop tiled (not unrolled).
+// CHECK-LABEL: func.func @dense_chain
+// CHECK: scf.forall (%{{.*}}) = (0) to (16) step (8)
+// CHECK:   scf.for %{{.*}} = %c0 to %c64 step %c32
+// CHECK:     scf.for %{{.*}} = %c0 to %c576 step %c32
+// CHECK:       linalg.matmul {{.*}} ins(%{{.*}}, %{{.*}} : tensor<8x32xf32>, tensor<32x32xf32>) outs(%{{.*}} : tensor<8x32xf32>)
+func.func @dense_chain(%x: tensor<16x576xf32>, %w: tensor<576x64xf32>) -> tensor<16x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<16x64xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<16x64xf32>) -> tensor<16x64xf32>
+  %m = linalg.matmul {dlc.fusion_root, dlc.outer_tiles = array<i64: 8, 0>, dlc.inner_tiles = array<i64: 8, 32>, dlc.reduction_tiles = array<i64: 32>}
+    ins(%x, %w : tensor<16x576xf32>, tensor<576x64xf32>) outs(%init : tensor<16x64xf32>) -> tensor<16x64xf32>
+  return %m : tensor<16x64xf32>
 }

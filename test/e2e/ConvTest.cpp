@@ -11,9 +11,8 @@ using namespace dlc::e2e;
 namespace {
 
 const std::vector<fb::Activation> kActivations = {
-    fb::Activation::NONE,       fb::Activation::RELU,
-    fb::Activation::RELU6,      fb::Activation::LEAKY_RELU,
-    fb::Activation::SIGMOID,    fb::Activation::TANH};
+    fb::Activation::NONE,       fb::Activation::RELU,    fb::Activation::RELU6,
+    fb::Activation::LEAKY_RELU, fb::Activation::SIGMOID, fb::Activation::TANH};
 
 const std::vector<fb::Padding> kPaddings = {
     fb::Padding::VALID, fb::Padding::SAME, fb::Padding::EXPLICIT};
@@ -54,9 +53,8 @@ std::string describe(const char *op, int64_t h, int64_t w, int64_t c,
                   std::to_string(w) + "x" + std::to_string(c) + " -> " +
                   std::to_string(out) + " k" + std::to_string(win.kh) + "x" +
                   std::to_string(win.kw) + " s" + std::to_string(win.sh) + "x" +
-                  std::to_string(win.sw) + " d" + std::to_string(win.dh) +
-                  "x" + std::to_string(win.dw) + " " +
-                  paddingName(win.padding);
+                  std::to_string(win.sw) + " d" + std::to_string(win.dh) + "x" +
+                  std::to_string(win.dw) + " " + paddingName(win.padding);
   if (win.padding == fb::Padding::EXPLICIT)
     s += "(" + std::to_string(win.pads[0]) + "," + std::to_string(win.pads[1]) +
          "," + std::to_string(win.pads[2]) + "," + std::to_string(win.pads[3]) +
@@ -86,8 +84,7 @@ CheckOptions checkFor(const std::string &family, Random &rng) {
   CheckOptions check;
   check.family = family;
   check.compile.batchSize = rng.pick(std::vector<int64_t>{1, 2, 3, 5});
-  check.runBatches = {check.compile.batchSize,
-                      check.compile.batchSize * 2 + 1};
+  check.runBatches = {check.compile.batchSize, check.compile.batchSize * 2 + 1};
   return check;
 }
 
@@ -105,7 +102,8 @@ TEST(Conv2D, RandomSweep) {
       int32_t k = addRandomWeight(b, rng, name + "/kernel",
                                   {win.kh, win.kw, cin, cout});
       int32_t bi = bias ? addRandomWeight(b, rng, name + "/bias", {cout}) : -1;
-      b.markOutput(b.conv2d(name, x, k, bi, toOptions<fb::Conv2DOptionsT>(win)));
+      b.markOutput(
+          b.conv2d(name, x, k, bi, toOptions<fb::Conv2DOptionsT>(win)));
     }
     EXPECT_TRUE(matchesReference(b, checkFor("conv2d", rng), rng))
         << "model " << model;
@@ -128,7 +126,8 @@ TEST(Conv2D, WideChannels) {
       int32_t k = addRandomWeight(b, rng, name + "/kernel",
                                   {win.kh, win.kw, cin, cout});
       int32_t bi = addRandomWeight(b, rng, name + "/bias", {cout});
-      b.markOutput(b.conv2d(name, x, k, bi, toOptions<fb::Conv2DOptionsT>(win)));
+      b.markOutput(
+          b.conv2d(name, x, k, bi, toOptions<fb::Conv2DOptionsT>(win)));
     }
     EXPECT_TRUE(matchesReference(b, checkFor("conv2d", rng), rng))
         << "model " << model;
@@ -147,7 +146,8 @@ TEST(DepthwiseConv2D, RandomSweep) {
       int64_t mult = c % 2 == 0 ? 1 : rng.intIn(2, 4);
       Window win = randomWindow(rng, h, w);
       bool bias = rng.coin(0.7);
-      std::string name = describe("depthwise", h, w, cin, cin * mult, win, bias);
+      std::string name =
+          describe("depthwise", h, w, cin, cin * mult, win, bias);
       int32_t x = b.addInput("x" + std::to_string(c), {-1, h, w, cin});
       int32_t k = addRandomWeight(b, rng, name + "/kernel",
                                   {win.kh, win.kw, cin, mult});

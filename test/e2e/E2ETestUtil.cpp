@@ -156,9 +156,9 @@ int32_t addRandomWeight(ModelBuilder &b, Random &rng, const std::string &name,
            << "invalid test model: " << file.status().message();
   auto start = std::chrono::steady_clock::now();
   auto compiled = jitCompile(**file, options);
-  double seconds = std::chrono::duration<double>(
-                       std::chrono::steady_clock::now() - start)
-                       .count();
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   {
     std::lock_guard<std::mutex> lock(stats().mutex);
     stats().compiles++;
@@ -248,14 +248,15 @@ int64_t countOf(const std::string &text, const std::string &needle) {
   }
   return ::testing::AssertionFailure()
          << what << ": error " << worst << " > " << tolerance << " at "
-         << str(index) << " of " << str(want.shape) << ": got "
-         << g[worstAt] << ", reference " << want.data[size_t(worstAt)];
+         << str(index) << " of " << str(want.shape) << ": got " << g[worstAt]
+         << ", reference " << want.data[size_t(worstAt)];
 }
 
-::testing::AssertionResult
-compareRun(const std::string &family, const CompiledModel &compiled,
-           const std::vector<uint8_t> &modelBytes,
-           const std::vector<ref::RefTensor> &inputs, double tolerance) {
+::testing::AssertionResult compareRun(const std::string &family,
+                                      const CompiledModel &compiled,
+                                      const std::vector<uint8_t> &modelBytes,
+                                      const std::vector<ref::RefTensor> &inputs,
+                                      double tolerance) {
   std::vector<HostTensor> hostInputs;
   for (const ref::RefTensor &t : inputs)
     hostInputs.push_back(toHost(t));
@@ -300,7 +301,8 @@ std::string dumpFailingModel(const std::vector<uint8_t> &bytes) {
   std::ofstream out(path, std::ios::binary);
   out.write(reinterpret_cast<const char *>(bytes.data()),
             std::streamsize(bytes.size()));
-  return out ? " (model saved as " + path + ")" : " (cannot write " + path + ")";
+  return out ? " (model saved as " + path + ")"
+             : " (cannot write " + path + ")";
 }
 
 } // namespace
@@ -326,7 +328,8 @@ std::string dumpFailingModel(const std::vector<uint8_t> &bytes) {
         input.shape[0] = batch;
       input.data.resize(size_t(ref::numElements(input.shape)));
       for (float &v : input.data)
-        v = check.sample ? check.sample(rng, i) : rng.uniform(check.lo, check.hi);
+        v = check.sample ? check.sample(rng, i)
+                         : rng.uniform(check.lo, check.hi);
       inputs.push_back(std::move(input));
     }
     auto result = compareRun(check.family, *compiled.model, bytes, inputs,

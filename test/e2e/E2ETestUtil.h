@@ -112,10 +112,11 @@ int64_t countOf(const std::string &text, const std::string &needle);
                                          double tolerance);
 
 /// Runs `compiled` and the reference on `inputs` and compares all outputs.
-::testing::AssertionResult
-compareRun(const std::string &family, const CompiledModel &compiled,
-           const std::vector<uint8_t> &modelBytes,
-           const std::vector<ref::RefTensor> &inputs, double tolerance);
+::testing::AssertionResult compareRun(const std::string &family,
+                                      const CompiledModel &compiled,
+                                      const std::vector<uint8_t> &modelBytes,
+                                      const std::vector<ref::RefTensor> &inputs,
+                                      double tolerance);
 
 ref::RefTensor toRef(const HostTensor &t);
 HostTensor toHost(const ref::RefTensor &t);

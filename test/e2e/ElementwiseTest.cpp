@@ -86,8 +86,8 @@ TEST(Binary, BroadcastSweep) {
       auto [lhs, rhs] = randomOperands(rng, full);
       std::string name = std::string(fb::EnumNameOpType(type)) + " " +
                          (lhs.input ? "in" : "const") + str(lhs.shape) + " " +
-                         (rhs.input ? "in" : "const") + str(rhs.shape) +
-                         " #" + std::to_string(c);
+                         (rhs.input ? "in" : "const") + str(rhs.shape) + " #" +
+                         std::to_string(c);
       auto make = [&](const Operand &o, const std::string &side) {
         if (o.input) {
           std::vector<int64_t> s = o.shape;

@@ -12,9 +12,8 @@ using namespace dlc::e2e;
 namespace {
 
 const std::vector<fb::Activation> kActivations = {
-    fb::Activation::NONE,       fb::Activation::RELU,
-    fb::Activation::RELU6,      fb::Activation::LEAKY_RELU,
-    fb::Activation::SIGMOID,    fb::Activation::TANH};
+    fb::Activation::NONE,       fb::Activation::RELU,    fb::Activation::RELU6,
+    fb::Activation::LEAKY_RELU, fb::Activation::SIGMOID, fb::Activation::TANH};
 
 /// conv2d (bias, fused activation) -> max/avg pool without padding. Pairs
 /// are {h, w}.
@@ -37,10 +36,11 @@ struct Chain {
                     " k" + pair(k) + " s" + pair(stride) + " d" +
                     pair(dilation) + " " + paddingName(padding);
     if (padding == fb::Padding::EXPLICIT)
-      s += "(" + std::to_string(pads[0]) + "," + std::to_string(pads[1]) +
-           "," + std::to_string(pads[2]) + "," + std::to_string(pads[3]) + ")";
-    return s + " " + activationName(act) + (maxPool ? " maxpool " : " avgpool ") +
-           pair(window) + "/" + pair(poolStride);
+      s += "(" + std::to_string(pads[0]) + "," + std::to_string(pads[1]) + "," +
+           std::to_string(pads[2]) + "," + std::to_string(pads[3]) + ")";
+    return s + " " + activationName(act) +
+           (maxPool ? " maxpool " : " avgpool ") + pair(window) + "/" +
+           pair(poolStride);
   }
 };
 
@@ -118,8 +118,8 @@ Chain randomChain(Random &rng) {
       int64_t padded = in + c.pads[2 * i] + c.pads[2 * i + 1];
       int64_t out = c.padding == fb::Padding::SAME
                         ? (in + c.stride[i] - 1) / c.stride[i]
-                        : padded >= span ? (padded - span) / c.stride[i] + 1
-                                         : 0;
+                    : padded >= span ? (padded - span) / c.stride[i] + 1
+                                     : 0;
       fits = fits && out >= c.window[i];
     }
     if (fits)
@@ -135,8 +135,8 @@ CompileOptions withFusion(CompileOptions o, bool fuse) {
 /// Checks that the test exercises the path it is about: with fusion,
 /// `fused` chains become dlc.fused_conv2d and are tiled (scf.forall); without,
 /// neither happens.
-void expectFusedChains(const ModelBuilder &b, CompileOptions options,
-                       bool fuse, int64_t fused) {
+void expectFusedChains(const ModelBuilder &b, CompileOptions options, bool fuse,
+                       int64_t fused) {
   options.fuse = fuse;
   std::string dlcIR, linalgIR;
   ASSERT_TRUE(compileToText(b, options, EmitKind::Dlc, dlcIR));
@@ -172,9 +172,9 @@ TEST(FusedChain, RandomSweep) {
     }
     check.compile.fuse = true;
     check.compile.outerTiles = {rng.intIn(1, 2), rng.intIn(1, 3), 0, 0};
-    check.compile.innerTiles = {1, 1, rng.intIn(1, 14),
-                                rng.pick(std::vector<int64_t>{8, 16, 24, 32,
-                                                              48, 64})};
+    check.compile.innerTiles = {
+        1, 1, rng.intIn(1, 14),
+        rng.pick(std::vector<int64_t>{8, 16, 24, 32, 48, 64})};
     EXPECT_TRUE(matchesReference(b, check, rng))
         << "model " << model << " outer " << str(check.compile.outerTiles)
         << " inner " << str(check.compile.innerTiles);
@@ -187,15 +187,16 @@ TEST(FusedChain, RandomSweep) {
 /// does not; F = 16 and 48 divide 48, F = 32 and 20 do not.
 TEST(FusedChain, TileOverrides) {
   Random rng(testSeed());
-  Chain c = square(14, 14, 16, 48, 3, fb::Padding::VALID,
-                   fb::Activation::RELU, true, 2);
+  Chain c = square(14, 14, 16, 48, 3, fb::Padding::VALID, fb::Activation::RELU,
+                   true, 2);
   ModelBuilder b("tile_overrides");
   int32_t x = b.addInput("x", {-1, c.h, c.w, c.cin});
   b.markOutput(addChain(b, rng, c, x));
-  // An average-pool chain with odd sizes beside it: 11x11 -> conv 9x9x20 ->
-  // pool 3/3 -> 3x3x20.
-  Chain a = square(11, 11, 3, 20, 3, fb::Padding::VALID,
+  // An average-pool chain with odd sizes and explicit conv padding beside
+  // it: 11x11 padded (1,0,2,1) -> conv 10x12x20 -> pool 3/3 -> 3x4x20.
+  Chain a = square(11, 11, 3, 20, 3, fb::Padding::EXPLICIT,
                    fb::Activation::TANH, false, 3);
+  a.pads[0] = 1, a.pads[1] = 0, a.pads[2] = 2, a.pads[3] = 1;
   int32_t y = b.addInput("y", {-1, a.h, a.w, a.cin});
   b.markOutput(addChain(b, rng, a, y));
 
@@ -203,10 +204,12 @@ TEST(FusedChain, TileOverrides) {
     std::vector<int64_t> outer, inner;
   };
   const std::vector<Tiles> cases = {
-      {{}, {1, 1, 1, 16}},  {{}, {1, 1, 2, 48}},  {{}, {1, 1, 3, 16}},
-      {{}, {1, 1, 4, 32}},  {{}, {1, 1, 5, 16}},  {{}, {1, 1, 6, 48}},
-      {{}, {1, 1, 7, 20}},  {{}, {1, 1, 8, 32}},  {{}, {1, 1, 12, 16}},
-      {{}, {1, 1, 13, 48}}, {{1, 2, 0, 0}, {}},   {{1, 4, 0, 0}, {}},
+      {{}, {1, 1, 1, 16}},  {{}, {1, 1, 2, 48}},
+      {{}, {1, 1, 3, 16}},  {{}, {1, 1, 4, 32}},
+      {{}, {1, 1, 5, 16}},  {{}, {1, 1, 6, 48}},
+      {{}, {1, 1, 7, 20}},  {{}, {1, 1, 8, 32}},
+      {{}, {1, 1, 12, 16}}, {{}, {1, 1, 13, 48}},
+      {{1, 2, 0, 0}, {}},   {{1, 4, 0, 0}, {}},
       {{2, 1, 0, 0}, {}},   {{3, 2, 0, 0}, {1, 1, 5, 20}},
   };
   for (const Tiles &t : cases) {
@@ -227,16 +230,17 @@ TEST(FusedChain, WidthsAndChannels) {
   Random rng(testSeed());
   for (int64_t f : {8, 16, 32, 48, 64}) {
     int64_t w = rng.pick(std::vector<int64_t>{9, 13, 17, 21, 27});
-    Chain c = square(rng.intIn(6, 12), w,
-                     rng.pick(std::vector<int64_t>{1, 3, 16}), f, 3,
-                     fb::Padding::VALID, fb::Activation::RELU, true, 2);
+    Chain c =
+        square(rng.intIn(6, 12), w, rng.pick(std::vector<int64_t>{1, 3, 16}), f,
+               3, fb::Padding::VALID, fb::Activation::RELU, true, 2);
     ModelBuilder b("widths");
     int32_t x = b.addInput("x", {-1, c.h, c.w, c.cin});
     b.markOutput(addChain(b, rng, c, x));
     // Conv width read by the pool: 2 * floor((w - 2) / 2).
     int64_t convW = 2 * ((w - 2) / 2);
     for (std::vector<int64_t> inner :
-         {std::vector<int64_t>{}, {1, 1, convW / 2, f},
+         {std::vector<int64_t>{},
+          {1, 1, convW / 2, f},
           {1, 1, convW / 2 + 1, f % 32 == 0 ? 32 : 16}}) {
       CheckOptions check;
       check.family = "fused_chain_tiles";
@@ -333,12 +337,13 @@ TEST(FusedChain, TwoStageNetwork) {
   // 21x19x3 -> 10x9x16 -> conv 8x7 -> 4x3x48.
   Chain s1 = square(21, 19, 3, 16, 3, fb::Padding::SAME, fb::Activation::RELU,
                     true, 2);
-  Chain s2 = square(10, 9, 16, 48, 3, fb::Padding::VALID,
-                    fb::Activation::RELU, false, 2);
+  Chain s2 = square(10, 9, 16, 48, 3, fb::Padding::VALID, fb::Activation::RELU,
+                    false, 2);
   int32_t h = addChain(b, rng, s2, addChain(b, rng, s1, x));
   int32_t f = b.flatten("flatten", h);
-  int32_t d = b.dense("dense", f, addRandomWeight(b, rng, "w", {576, 10}, -0.1f, 0.1f),
-                      addRandomWeight(b, rng, "b", {10}));
+  int32_t d =
+      b.dense("dense", f, addRandomWeight(b, rng, "w", {576, 10}, -0.1f, 0.1f),
+              addRandomWeight(b, rng, "b", {10}));
   b.markOutput(b.softmax("softmax", d));
   for (bool fuse : {true, false}) {
     CheckOptions check;

@@ -37,11 +37,11 @@ fb::Pool2DOptionsT randomPool(Random &rng, int64_t h, int64_t w,
 
 std::string describe(const char *op, int64_t h, int64_t w, int64_t c,
                      const fb::Pool2DOptionsT &o) {
-  std::string s = std::string(op) + " in " + std::to_string(h) + "x" +
-                  std::to_string(w) + "x" + std::to_string(c) + " f" +
-                  std::to_string(o.filter_h) + "x" + std::to_string(o.filter_w) +
-                  " s" + std::to_string(o.stride_h) + "x" +
-                  std::to_string(o.stride_w) + " " + paddingName(o.padding);
+  std::string s =
+      std::string(op) + " in " + std::to_string(h) + "x" + std::to_string(w) +
+      "x" + std::to_string(c) + " f" + std::to_string(o.filter_h) + "x" +
+      std::to_string(o.filter_w) + " s" + std::to_string(o.stride_h) + "x" +
+      std::to_string(o.stride_w) + " " + paddingName(o.padding);
   if (o.padding == fb::Padding::EXPLICIT)
     s += "(" + std::to_string(o.pad_top) + "," + std::to_string(o.pad_bottom) +
          "," + std::to_string(o.pad_left) + "," + std::to_string(o.pad_right) +
@@ -128,43 +128,6 @@ TEST(GlobalAvgPool, RandomSweep) {
     }
     EXPECT_TRUE(matchesReference(b, checkFor("global_avg_pool", rng), rng))
         << "model " << model;
-  }
-}
-
-} // namespace
-
-namespace {
-
-/// Several outputs of the same shape computed by ops with the same kind of
-/// init (a -inf or 0 fill, which CSE merges into one shared tensor): each
-/// output must still get its own values. With fusion off this once returned
-/// the first pool's result for both outputs.
-TEST(SharedInit, SameShapedOutputs) {
-  Random rng(testSeed());
-  ModelBuilder b("shared_init");
-  fb::Pool2DOptionsT p;
-  p.filter_h = p.filter_w = 2;
-  for (int i = 0; i < 2; ++i) {
-    int32_t x = b.addInput("p" + std::to_string(i), {-1, 6, 8, 5});
-    b.markOutput(b.maxPool2d("max_pool #" + std::to_string(i), x, p));
-    b.markOutput(b.avgPool2d("avg_pool #" + std::to_string(i), x, p));
-  }
-  fb::Conv2DOptionsT o;
-  for (int i = 0; i < 2; ++i) {
-    int32_t x = b.addInput("c" + std::to_string(i), {-1, 5, 5, 3});
-    int32_t k = addRandomWeight(b, rng, "k" + std::to_string(i), {3, 3, 3, 4});
-    b.markOutput(b.conv2d("conv #" + std::to_string(i), x, k, -1, o));
-    int32_t d = b.addInput("d" + std::to_string(i), {-1, 7});
-    int32_t w = addRandomWeight(b, rng, "w" + std::to_string(i), {7, 4});
-    b.markOutput(b.dense("dense #" + std::to_string(i), d, w, -1));
-  }
-  for (bool fuse : {true, false}) {
-    CheckOptions check;
-    check.family = "shared_init";
-    check.compile.batchSize = 2;
-    check.compile.fuse = fuse;
-    check.runBatches = {2, 3};
-    EXPECT_TRUE(matchesReference(b, check, rng)) << "fuse " << fuse;
   }
 }
 

@@ -126,15 +126,14 @@ TEST(Concat, RandomSweep) {
         std::vector<int64_t> s = dims;
         s[size_t(axis - 1)] = rng.intIn(1, 5);
         name += " " + str(s);
-        inputs.push_back(b.addInput("x" + std::to_string(c) + "_" +
-                                        std::to_string(i),
-                                    batched(s)));
+        inputs.push_back(b.addInput(
+            "x" + std::to_string(c) + "_" + std::to_string(i), batched(s)));
       }
       // The same input twice is legal and exercises aliasing operands.
       if (rng.coin(0.3))
         inputs.push_back(inputs.front());
-      b.markOutput(b.concat(name + " #" + std::to_string(c), inputs,
-                            int32_t(axisAttr)));
+      b.markOutput(
+          b.concat(name + " #" + std::to_string(c), inputs, int32_t(axisAttr)));
     }
     EXPECT_TRUE(matchesReference(b, checkFor("concat", rng), rng))
         << "model " << model;
@@ -154,8 +153,8 @@ TEST(Pad, RandomSweep) {
       }
       float value = rng.coin(0.5) ? 0.0f : rng.uniform(-5.0f, 5.0f);
       int32_t x = b.addInput("x" + std::to_string(c), batched(in));
-      b.markOutput(b.pad("pad " + str(in) + " by " + str(paddings) +
-                             " value " + std::to_string(value),
+      b.markOutput(b.pad("pad " + str(in) + " by " + str(paddings) + " value " +
+                             std::to_string(value),
                          x, paddings, value));
     }
     EXPECT_TRUE(matchesReference(b, checkFor("pad", rng), rng))

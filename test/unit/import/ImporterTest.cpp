@@ -218,3 +218,19 @@ TEST(ImportUtilsTest, ResolveReshape) {
 }
 
 } // namespace
+
+TEST(ModelDiagnostics, FormatsOpFileAndFusedLocations) {
+  MLIRContext ctx;
+  auto op = [&](const char *name, unsigned index) {
+    return Location(NameLoc::get(StringAttr::get(&ctx, name),
+                                 FileLineColLoc::get(&ctx, "m.fb", index, 0)));
+  };
+  EXPECT_EQ(dlc::formatModelLocation(op("conv2d", 3)),
+            "m.fb: operator 3 'conv2d'");
+  EXPECT_EQ(dlc::formatModelLocation(FileLineColLoc::get(&ctx, "m.fb", 0, 0)),
+            "m.fb");
+  // A fused op names every model op it replaced.
+  Location fused = FusedLoc::get(&ctx, {op("conv2d", 0), op("pool", 1)});
+  EXPECT_EQ(dlc::formatModelLocation(fused),
+            "m.fb: operator 0 'conv2d' + operator 1 'pool'");
+}

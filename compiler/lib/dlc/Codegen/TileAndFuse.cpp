@@ -17,6 +17,7 @@
 #include "dlc/Codegen/Passes.h"
 
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/TilingInterface.h"
@@ -54,9 +55,20 @@ tileAndFuse(RewriterBase &rewriter, TilingInterface op,
                                   result->tiledAndFusedOps.end());
 }
 
-/// Tiles only `op` (no fusion), e.g. a reduction loop; replaces `op`.
+/// Window loops have a handful of iterations (filter rows). Unrolling them
+/// turns the loop-carried accumulator tile into a chain of SSA values that
+/// canonicalization forwards from one vector contraction to the next, so
+/// it stays in registers instead of going through memory every row. That
+/// pays when a row's contraction is short (few input channels: conv1 of the
+/// reference CNN went from 0.66 to 0.37 ms at batch 64); with many input
+/// channels the unrolled code spills and runs slower (conv2: 1.8 -> 3.3 ms).
+constexpr int64_t kMaxUnrolledTripCount = 8;
+constexpr int64_t kMaxChannelsForUnrolledRows = 8;
+
+/// Tiles only `op` (no fusion), e.g. a reduction loop; replaces `op`. Loops
+/// of at most kMaxUnrolledTripCount iterations are unrolled when `unroll`.
 LogicalResult tileOnly(RewriterBase &rewriter, TilingInterface op,
-                       ArrayRef<int64_t> sizes) {
+                       ArrayRef<int64_t> sizes, bool unroll = false) {
   scf::SCFTilingOptions tiling;
   tiling.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), sizes));
   tiling.setLoopType(LoopType::ForOp);
@@ -66,6 +78,21 @@ LogicalResult tileOnly(RewriterBase &rewriter, TilingInterface op,
   if (failed(result))
     return failure();
   rewriter.replaceOp(op, result->replacements);
+  if (!unroll)
+    return success();
+  for (LoopLikeOpInterface loop : result->loops) {
+    auto forOp = dyn_cast<scf::ForOp>(loop.getOperation());
+    if (!forOp)
+      continue;
+    std::optional<int64_t> lb = getConstantIntValue(forOp.getLowerBound());
+    std::optional<int64_t> ub = getConstantIntValue(forOp.getUpperBound());
+    std::optional<int64_t> step = getConstantIntValue(forOp.getStep());
+    if (!lb || !ub || !step || *step <= 0)
+      continue;
+    if ((*ub - *lb + *step - 1) / *step <= kMaxUnrolledTripCount &&
+        failed(loopUnrollFull(forOp)))
+      return failure();
+  }
   return success();
 }
 
@@ -94,7 +121,15 @@ LogicalResult tileReductions(RewriterBase &rewriter, Operation *op,
   }
   if (!any)
     return success();
-  return tileOnly(rewriter, cast<TilingInterface>(op), sizes);
+  // A matmul's K loop is long and keeps its loop; a conv's filter rows are
+  // unrolled when each row's contraction is short (see above).
+  bool unroll = false;
+  if (!isa<linalg::MatmulOp>(op)) {
+    auto filter = cast<ShapedType>(linalgOp.getDpsInputs()[1].getType());
+    unroll = filter.getRank() == 4 &&
+             filter.getDimSize(2) <= kMaxChannelsForUnrolledRows;
+  }
+  return tileOnly(rewriter, cast<TilingInterface>(op), sizes, unroll);
 }
 
 /// A pool's window row (loop 4 of n, oh, ow, c, kh, kw) tiled by one, which
@@ -102,7 +137,8 @@ LogicalResult tileReductions(RewriterBase &rewriter, Operation *op,
 LogicalResult tilePoolWindowRows(RewriterBase &rewriter, Operation *pool) {
   SmallVector<int64_t> sizes(cast<linalg::LinalgOp>(pool).getNumLoops(), 0);
   sizes[4] = 1;
-  return tileOnly(rewriter, cast<TilingInterface>(pool), sizes);
+  return tileOnly(rewriter, cast<TilingInterface>(pool), sizes,
+                  /*unroll=*/true);
 }
 
 LogicalResult processRoot(RewriterBase &rewriter, linalg::LinalgOp root) {

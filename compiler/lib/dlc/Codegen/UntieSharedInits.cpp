@@ -52,9 +52,9 @@ struct UntieSharedInitsPass
           if (dps.isDpsInit(&use))
             initUses.push_back(&use);
       // The first destination use (and every plain read) keeps the original.
-      bool hasOtherUses = initUses.size() <
-                          size_t(std::distance(op->getResult(0).use_begin(),
-                                               op->getResult(0).use_end()));
+      bool hasOtherUses =
+          initUses.size() < size_t(std::distance(op->getResult(0).use_begin(),
+                                                 op->getResult(0).use_end()));
       for (size_t i = hasOtherUses ? 0 : 1; i < initUses.size(); ++i)
         initUses[i]->set(cloneInitChain(b, op)->getResult(0));
     }

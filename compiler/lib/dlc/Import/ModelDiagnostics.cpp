@@ -11,6 +11,27 @@ using namespace mlir;
 std::string dlc::formatModelLocation(Location loc) {
   std::string text;
   llvm::raw_string_ostream os(text);
+  // A fused op (conv + activation + pool) carries the locations of the model
+  // ops it replaced: name them all, e.g.
+  // "model.fb: operator 0 'conv2d' + operator 1 'max_pooling2d'".
+  if (auto fused = dyn_cast<FusedLoc>(loc)) {
+    std::string file;
+    for (Location part : fused.getLocations()) {
+      std::string piece = formatModelLocation(part);
+      if (piece.empty())
+        continue;
+      // Drop the repeated file name after the first part.
+      if (auto name = dyn_cast<NameLoc>(part))
+        if (auto at = dyn_cast<FileLineColLoc>(name.getChildLoc())) {
+          std::string prefix = at.getFilename().str() + ": ";
+          if (file == at.getFilename().str() && piece.rfind(prefix, 0) == 0)
+            piece = piece.substr(prefix.size());
+          file = at.getFilename().str();
+        }
+      os << (text.empty() ? "" : " + ") << piece;
+    }
+    return text;
+  }
   if (auto name = dyn_cast<NameLoc>(loc)) {
     if (auto file = dyn_cast<FileLineColLoc>(name.getChildLoc()))
       os << file.getFilename().getValue() << ": operator " << file.getLine()

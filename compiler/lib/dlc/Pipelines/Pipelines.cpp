@@ -72,8 +72,12 @@ void buildBufferizePipeline(OpPassManager &pm, const PipelineOptions &opts) {
           "func.func(buffer-hoisting,buffer-loop-hoisting)");
   addText(pm, "dlc-plan-workspace{entry=" + opts.entry + "}");
   // Whatever the planner could not place (allocations whose size or
-  // position it cannot see statically) still gets freed.
-  addText(pm, "buffer-deallocation-pipeline,canonicalize");
+  // position it cannot see statically) still gets freed. Deallocating
+  // buffers of dynamic size (partial tiles of a tile size that does not
+  // divide the loop) may call a generated `dealloc_helper` taking dynamic
+  // memrefs, which the bare-pointer calling convention of the LLVM stage
+  // cannot lower: inline it into its callers.
+  addText(pm, "buffer-deallocation-pipeline,inline,symbol-dce,canonicalize");
 }
 
 void buildLLVMPipeline(OpPassManager &pm, const PipelineOptions &) {

@@ -25,8 +25,11 @@ constexpr int64_t kMaxWindowParam = 1 << 20;
 /// FlatBuffers 2.x verifier checks the alignment of a vector's length field
 /// but not that of 8-byte elements, so a corrupt file can misalign an int64
 /// vector, and reading it would be undefined behavior.
+/// Whether the elements of `v` may be read in place. An empty vector has
+/// nothing to read (flatc writes those without padding).
 template <class T> bool elementsAligned(const flatbuffers::Vector<T> *v) {
-  return !v || reinterpret_cast<uintptr_t>(v->data()) % alignof(T) == 0;
+  return !v || v->size() == 0 ||
+         reinterpret_cast<uintptr_t>(v->data()) % alignof(T) == 0;
 }
 
 /// "CONV_2D" etc.; "INVALID_OP_TYPE" for values outside the enum.
