@@ -198,7 +198,7 @@ func.func @dense(%x: tensor<2x16xf32>, %w: tensor<16x4xf32>, %b: tensor<4xf32>) 
 // CHECK: %[[NEGINF2:.+]] = arith.constant 0xFF800000 : f32
 // CHECK: %[[FILL:.+]] = linalg.fill ins(%[[NEGINF2]] : f32) outs(%{{.+}} : tensor<1x4x4x3xf32>)
 // CHECK: %[[WIN:.+]] = tensor.empty() : tensor<3x3xf32>
-// CHECK: %[[POOL:.+]] = linalg.pooling_nhwc_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+// CHECK: %[[POOL:.+]] = linalg.pooling_nhwc_max {dilations = dense<1> : tensor<2xi64>, dlc.fusion_root, strides = dense<2> : tensor<2xi64>}
 // CHECK-SAME: ins(%[[PAD]], %[[WIN]] : tensor<1x9x9x3xf32>, tensor<3x3xf32>) outs(%[[FILL]] : tensor<1x4x4x3xf32>)
 // CHECK: return %[[POOL]]
 func.func @max_pool2d(%x: tensor<1x7x7x3xf32>) -> tensor<1x4x4x3xf32> {

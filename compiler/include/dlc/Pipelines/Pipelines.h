@@ -17,8 +17,8 @@
 namespace dlc {
 
 struct PipelineOptions {
-  /// Fuse conv + activation + pool and tile the fused chains. Off gives the
-  /// straightforward lowering, for comparison and debugging.
+  /// Fuse conv + activation + pool into one tiled loop nest. Off, convs and
+  /// pools are tiled and vectorized each on their own (for comparison).
   bool fuse = true;
   /// Overrides of the tiling heuristic (see --dlc-select-tiling).
   std::vector<int64_t> outerTiles, innerTiles;

@@ -172,7 +172,10 @@ LogicalResult processRoot(RewriterBase &rewriter, linalg::LinalgOp root) {
                                        .getDefiningOp()
                                  : tiledRoot;
   SmallVector<Operation *> convOps;
-  if (auto feederOp = dyn_cast_if_present<TilingInterface>(feeder)) {
+  // Only a linalg producer is register-tiled: a pool's input may also be a
+  // padding op or the result of another root's loop nest.
+  if (auto feederOp = dyn_cast_if_present<TilingInterface>(feeder);
+      feederOp && isa<linalg::LinalgOp>(feeder)) {
     FailureOr<SmallVector<Operation *>> innerOps = tileAndFuse(
         rewriter, feederOp, inner.asArrayRef(), LoopType::ForOp);
     if (failed(innerOps))

@@ -44,8 +44,8 @@ void buildGraphPipeline(OpPassManager &pm, const PipelineOptions &opts) {
 
 void buildLinalgPipeline(OpPassManager &pm, const PipelineOptions &opts) {
   addText(pm, "dlc-to-linalg,canonicalize,cse");
-  if (!opts.fuse)
-    return;
+  // Tiling runs with or without fusion: unfused, each conv chain and each
+  // pool is its own root, so the two are compared at equal code quality.
   std::string select = "dlc-select-tiling";
   if (!opts.outerTiles.empty() || !opts.innerTiles.empty()) {
     select += "{";

@@ -9,6 +9,8 @@
 
 #include "Patterns.h"
 
+#include "dlc/Conversion/DlcToLinalg/DlcToLinalg.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Transforms/DialectConversion.h"
 
@@ -44,9 +46,11 @@ struct MaxPool2DLowering : OpConversionPattern<MaxPool2DOp> {
     const float negInf = -std::numeric_limits<float>::infinity();
     Value input =
         padSpatial(rewriter, loc, adaptor.getInput(), op.getPadding(), negInf);
-    rewriter.replaceOp(op, createPool(rewriter, loc, PoolKind::Max, input,
-                                      op.getType(), op.getWindow(),
-                                      op.getStrides()));
+    Value pool = createPool(rewriter, loc, PoolKind::Max, input, op.getType(),
+                            op.getWindow(), op.getStrides());
+    // A pool on its own is tiled and vectorized like a fused chain.
+    pool.getDefiningOp()->setAttr(kFusionRootAttrName, rewriter.getUnitAttr());
+    rewriter.replaceOp(op, pool);
     return success();
   }
 };
@@ -69,6 +73,7 @@ struct AvgPool2DLowering : OpConversionPattern<AvgPool2DOp> {
     Value input = padSpatial(rewriter, loc, adaptor.getInput(), padding, 0.0f);
     Value sum =
         createPool(rewriter, loc, PoolKind::Avg, input, type, window, strides);
+    sum.getDefiningOp()->setAttr(kFusionRootAttrName, rewriter.getUnitAttr());
 
     bool padded = llvm::any_of(padding, [](int64_t p) { return p != 0; });
     if (!padded || op.getCountIncludePad()) {
