@@ -30,6 +30,7 @@ sys.path.insert(0, HERE)
 
 import report  # noqa: E402
 
+# Debian's python3-torch installs into the system Python, not into a venv's.
 SYSTEM_PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 MAIN_BATCHES = [1, 64]
 SWEEP_BATCHES = [1, 8, 64, 256]
@@ -60,6 +61,11 @@ def json_lines(text):
 def last_line(text):
     lines = [l for l in text.strip().splitlines() if l.strip()]
     return lines[-1][:160] if lines else "no output"
+
+
+def _differs(stderr):
+    """Whether a peer script refused to go on because its model is not dlc's."""
+    return "does NOT match" in stderr or "differs from dlc" in stderr
 
 
 def iters_for(spec, batch):
@@ -117,7 +123,9 @@ class Runner:
         better figure per thread count: load from elsewhere only lowers it."""
         exe = os.path.join(self.out, "fma_peak")
         if not os.path.exists(exe):
-            self.note("fma_peak was not built; fractions of peak are left out")
+            if "peak_missing" not in self.results:
+                self.results["peak_missing"] = True
+                self.note("fma_peak was not built; fractions of peak are left out")
             return
         rc, out, err = run([exe, "--threads", ",".join(map(str, self.threads))])
         parsed = json_lines(out)
@@ -185,16 +193,17 @@ class Runner:
         return row
 
     def export_peers(self):
-        """Same weights for the peers, checked against dlc; False if PyTorch is missing."""
-        rc, _, _ = run([SYSTEM_PYTHON, "-c", "import torch"])
+        """Same weights for the peers, checked against dlc; marks the peers
+        skipped when PyTorch is missing or the export fails."""
+        rc, _, _ = run([self.args.python, "-c", "import torch"])
         if rc != 0:
             self.peer_skip = {"PyTorch": "python3-torch is not installed",
                               "ONNX Runtime": "needs PyTorch to export the ONNX model"}
             return
-        rc, out, err = run([SYSTEM_PYTHON, os.path.join(HERE, "export_peers.py"),
+        rc, out, err = run([self.args.python, os.path.join(HERE, "export_peers.py"),
                             "--dlc", self.dlc, "--model", self.model, "--out", self.out,
                             "--batches", ",".join(map(str, MAIN_BATCHES))])
-        if rc == 2 or (rc != 0 and "does NOT match" in err):
+        if rc != 0 and _differs(err):
             sys.stderr.write(err)
             sys.exit("bench: the peers' model differs from dlc's; no benchmark of a different model")
         parsed = json_lines(out)
@@ -214,7 +223,7 @@ class Runner:
         for t in self.threads:
             rc, out, err = run(cmd_for_threads(t))
             parsed = {r["batch"]: r for r in json_lines(out)}
-            if rc == 2:
+            if rc != 0 and _differs(err):
                 sys.stderr.write(err)
                 sys.exit("bench: %s's output differs from dlc's" % system)
             for b in MAIN_BATCHES:
@@ -261,7 +270,7 @@ class Runner:
             "node", os.path.join(HERE, "ort_bench.js"), "--threads", str(t), "--dir", self.out,
             "--batches", ",".join(map(str, MAIN_BATCHES)), "--check"] + iters)
         self.peer("PyTorch", lambda t: [
-            SYSTEM_PYTHON, os.path.join(HERE, "torch_bench.py"), "--threads", str(t),
+            self.args.python, os.path.join(HERE, "torch_bench.py"), "--threads", str(t),
             "--model", self.model, "--check", self.out,
             "--batches", ",".join(map(str, MAIN_BATCHES))] + iters)
         self.fma_peak()
@@ -282,6 +291,7 @@ def main():
     parser.add_argument("--dlc", default=os.path.join(ROOT, "build", "bin", "dlc"))
     parser.add_argument("--model", default=os.path.join(ROOT, "examples", "mnist_cnn.fb"))
     parser.add_argument("--out", default=os.path.join(HERE, "build"))
+    parser.add_argument("--python", default=SYSTEM_PYTHON, help="the Python that has torch")
     args = parser.parse_args()
     if args.quick:
         args.iters = "1:50"

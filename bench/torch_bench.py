@@ -7,10 +7,10 @@
 The path is `torch.jit.optimize_for_inference(torch.jit.freeze(torch.jit.trace(
 model.eval(), x)))` on channels_last tensors, under torch.no_grad(), with
 torch.set_num_threads(T). The process environment is the best one measured on
-this machine (../shared/notes/data-and-formats.md): glibc malloc thresholds
-raised (default malloc page-faults on every step), OpenBLAS single-threaded
-(its spinning workers fight PyTorch's OpenMP threads), OMP_NUM_THREADS=T. The
-script re-executes itself once with that environment if it is missing.
+this machine: glibc malloc thresholds raised (default malloc page-faults on
+every step), OpenBLAS single-threaded (its spinning workers fight PyTorch's
+OpenMP threads), OMP_NUM_THREADS=T. The script re-executes itself once with
+that environment if it is missing.
 
 With --check DIR, the optimized module's output on DIR/check_x_nchw.npy must
 match dlc's (DIR/check_y.npy) within 1e-4, or the script exits with status 2.

@@ -102,6 +102,10 @@ int benchCommand(int argc, char **argv) {
     model = std::move(*compiled);
   }
 
+  // A shared library was compiled for one batch size: without --batch, time
+  // that one (running batch 1 through it would pad every call to its size).
+  if (!args.has("--batch"))
+    batch = model->desc().batch_size * threads;
   auto inputs = syntheticInputs(model->desc(), batch);
   if (!inputs.ok())
     return fail(inputs.status().message());
