@@ -256,8 +256,14 @@ class Runner:
         for t in self.threads:
             for b in batches:
                 self.dlc_bench("dlc JIT", self.model, b, t)
-                if so[b]:
-                    self.dlc_bench("dlc AOT", so[b], b, t)
+                # With T threads the runtime runs T chunks of the compiled
+                # batch at once (as the JIT does with N/T), so the library
+                # is compiled for ceil(N/T).
+                chunk = -(-b // t)
+                if chunk not in so:
+                    so[chunk] = self.compile_aot(chunk)
+                if so[chunk]:
+                    self.dlc_bench("dlc AOT", so[chunk], b, t)
                 else:
                     self.results["rows"].append({"system": "dlc AOT", "batch": b, "threads": t,
                                                  "error": "dlc compile failed"})
