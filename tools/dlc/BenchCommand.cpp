@@ -8,7 +8,8 @@
 // batch and the throughput. Like ONNX Runtime's perf test or TFLite's
 // benchmark_model, it measures the model alone: no file or data handling in
 // the timed loop. With T threads the JIT specializes the code for batch N/T
-// and the runtime runs the T chunks concurrently on its thread pool.
+// and the runtime runs the T chunks concurrently on its thread pool. It also
+// prints the compiled batch and the planned workspace (intermediate memory).
 //
 //===----------------------------------------------------------------------===//
 
@@ -127,22 +128,29 @@ int benchCommand(int argc, char **argv) {
   double median = percentile(ms, 0.5), p10 = percentile(ms, 0.1),
          p90 = percentile(ms, 0.9);
   double imagesPerSecond = batch * 1000.0 / median;
+  // The batch the code was specialized for (one chunk) and the intermediate
+  // memory it planned for that chunk; every worker thread has its own.
+  const dlc_model_desc &desc = model->desc();
   if (args.has("--json")) {
     std::printf("{\"model\": \"%s\", \"batch\": %lld, \"iters\": %lld, "
                 "\"threads\": %lld, \"median_ms\": %.6f, \"p10_ms\": %.6f, "
                 "\"p90_ms\": %.6f, \"images_per_s\": %.1f, \"compile_s\": "
-                "%.3f}\n",
+                "%.3f, \"batch_compiled\": %lld, \"workspace_bytes\": %lld}\n",
                 path.c_str(), static_cast<long long>(batch),
                 static_cast<long long>(iters), static_cast<long long>(threads),
-                median, p10, p90,
-                imagesPerSecond, compileSeconds);
+                median, p10, p90, imagesPerSecond, compileSeconds,
+                static_cast<long long>(desc.batch_size),
+                static_cast<long long>(desc.workspace_bytes));
   } else {
     std::printf("%s: batch %lld, %lld thread(s), %lld runs: median %.4f ms "
-                "(p10 %.4f, p90 %.4f), %.0f images/s; compile %.3f s\n",
+                "(p10 %.4f, p90 %.4f), %.0f images/s; compile %.3f s; "
+                "compiled for batch %lld, workspace %lld bytes per thread\n",
                 path.c_str(), static_cast<long long>(batch),
                 static_cast<long long>(threads),
                 static_cast<long long>(iters), median, p10, p90,
-                imagesPerSecond, compileSeconds);
+                imagesPerSecond, compileSeconds,
+                static_cast<long long>(desc.batch_size),
+                static_cast<long long>(desc.workspace_bytes));
   }
   return 0;
 }

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dlc/Dialect/Dlc/IR/DlcOps.h"
+#include "InferenceUtils.h"
 
 #include "mlir/IR/Matchers.h"
 
@@ -14,12 +15,6 @@ using namespace mlir;
 using namespace dlc;
 
 namespace {
-LogicalResult inferError(std::optional<Location> loc, const Twine &message) {
-  if (loc)
-    emitError(*loc) << message;
-  return failure();
-}
-
 /// Evaluates `fn` over two constant operands with broadcasting. Only plain
 /// dense f32 attributes are folded: resource blobs (large weights) are left
 /// to the lowering, where folding them would duplicate megabytes of data.

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dlc/Dialect/Dlc/IR/DlcOps.h"
+#include "InferenceUtils.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Matchers.h"
@@ -51,14 +52,6 @@ dlc::broadcastShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
 }
 
 namespace {
-/// Emits an error at `loc` if present and returns failure; inference runs
-/// from builders where there may be no location to report to.
-LogicalResult inferError(std::optional<Location> loc, const Twine &message) {
-  if (loc)
-    emitError(*loc) << message;
-  return failure();
-}
-
 RankedTensorType f32Tensor(MLIRContext *ctx, ArrayRef<int64_t> shape) {
   return RankedTensorType::get(shape, Float32Type::get(ctx));
 }

@@ -1,18 +1,12 @@
 //===- DlcShapeOps.cpp - reshape, transpose, concat, pad ------------------===//
 
 #include "dlc/Dialect/Dlc/IR/DlcOps.h"
+#include "InferenceUtils.h"
 
 #include "llvm/ADT/SmallBitVector.h"
 
 using namespace mlir;
 using namespace dlc;
-
-static LogicalResult inferError(std::optional<Location> loc,
-                                const Twine &message) {
-  if (loc)
-    emitError(*loc) << message;
-  return failure();
-}
 
 //===----------------------------------------------------------------------===//
 // ReshapeOp
