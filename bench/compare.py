@@ -12,7 +12,8 @@ What it runs, in order: fma_peak (the FMA peak per thread count), `dlc summary`
 (FLOPs per image), `dlc compile --time` under /usr/bin/time -v for each batch
 (stage times, peak RSS, and the .so for the AOT rows), export_peers.py (same
 weights, checked against `dlc run`; a mismatch aborts the run), `dlc bench`
-(JIT on the .fb, AOT on the .so), torch_bench.py and ort_bench.js.
+(JIT on the .fb, AOT on the .so), the conv blocks on their own, fused and
+--no-fusion (blocks.py writes them), torch_bench.py and ort_bench.js.
 """
 
 import argparse
@@ -28,6 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
+import blocks  # noqa: E402
 import report  # noqa: E402
 
 # Debian's python3-torch installs into the system Python, not into a venv's.
@@ -188,9 +190,27 @@ class Runner:
             row["error"] = last_line(err)
         else:
             row.update({k: parsed[0][k] for k in
-                        ("median_ms", "p10_ms", "p90_ms", "compile_s", "iters") if k in parsed[0]})
+                        ("median_ms", "p10_ms", "p90_ms", "compile_s", "iters", "batch_compiled",
+                         "workspace_bytes") if k in parsed[0]})
         self.results["rows"].append(row)
         return row
+
+    def conv_blocks(self, batch=64):
+        """Each conv block of the CNN as a model of its own, fused and
+        --no-fusion (bench/blocks.py); rows go to results["blocks"]."""
+        specs = blocks.write_models(self.model, self.out)
+        self.results["blocks"] = {"batch": batch, "specs": [
+            {k: v for k, v in s.items() if k not in ("json", "path")} for s in specs]}
+        rows = self.results["rows"]
+        for s in specs:
+            for t in self.threads:
+                for fused in (True, False):
+                    system = "block %s%s" % (s["name"], "" if fused else " --no-fusion")
+                    if "path" not in s:
+                        rows.append({"system": system, "batch": batch, "threads": t,
+                                     "error": s["error"]})
+                        continue
+                    self.dlc_bench(system, s["path"], batch, t, [] if fused else ["--no-fusion"])
 
     def export_peers(self):
         """Same weights for the peers, checked against dlc; marks the peers
@@ -270,6 +290,7 @@ class Runner:
         for b in MAIN_BATCHES:
             # The unfused path is slow; 50 runs (the minimum) keep the run short.
             self.dlc_bench("dlc JIT --no-fusion", self.model, b, 1, ["--no-fusion"], iters=50)
+        self.conv_blocks()
 
         iters = ["--iters", self.args.iters, "--warmup", "20"]
         self.peer("ONNX Runtime", lambda t: [

@@ -164,6 +164,59 @@ def compile_table(results):
     return table(headers, out, ["r"] * len(headers))
 
 
+def _kib(n):
+    return "%.0f" % (n / 1024.0)
+
+
+def blocks_table(results, notes):
+    """Each conv block on its own at one batch: fused vs --no-fusion."""
+    info = results.get("blocks")
+    if not info:
+        return None
+    batch, rows, out = info["batch"], results["rows"], []
+    for spec in info["specs"]:
+        in_bytes = 4 * batch * spec["in_shape"][0] * spec["in_shape"][1] * spec["in_shape"][2]
+        out_bytes = 4 * batch * spec["out_shape"][0] * spec["out_shape"][1] * spec["out_shape"][2]
+        for threads in results["threads"]:
+            fused = _find(rows, "block " + spec["name"], batch, threads)
+            for label, system in (("fused", "block " + spec["name"]),
+                                  ("--no-fusion", "block %s --no-fusion" % spec["name"])):
+                match = [r for r in rows if r["system"] == system and r["batch"] == batch
+                         and r["threads"] == threads]
+                if not match:
+                    continue
+                r = match[0]
+                if "median_ms" not in r:
+                    note = "%s, %d thread(s): %s" % (system, threads, _status(r))
+                    if note not in notes and "skipped" not in r:
+                        notes.append(note)
+                    if "skipped" not in r:
+                        out.append([spec["label"], threads, label, "failed"] + ["–"] * 7)
+                    continue
+                gflops = spec["flops_per_image"] * batch / (r["median_ms"] * 1e-3) / 1e9
+                peak = _peak(results, threads)
+                ws = r.get("workspace_bytes")
+                # Every worker thread gets a workspace of its own (one chunk).
+                mem = ws * threads + in_bytes + out_bytes if ws is not None else None
+                out.append([
+                    spec["label"], threads, label, fmt(r["median_ms"]),
+                    "%s–%s" % (fmt(r["p10_ms"]), fmt(r["p90_ms"])), "%.1f" % gflops,
+                    "%.0f%%" % (100.0 * gflops / peak) if peak else "–",
+                    _kib(ws) if ws is not None else "–",
+                    _kib(mem) if mem is not None else "–",
+                    "%.2f×" % (r["median_ms"] / fused["median_ms"]) if fused else "–"])
+    headers = ["block", "threads", "fusion", "median ms", "p10–p90 ms", "GFLOP/s", "% peak",
+               "workspace KiB", "peak memory KiB", "÷ fused"]
+    text = table(headers, out, ["l", "r", "l"] + ["r"] * 7)
+    return text + (
+        "\n\nBatch %d. GFLOP/s counts the block's convolution in full, 2·OH·OW·Cout·KH·KW·Cin "
+        "per image (the bias, ReLU and pool are not counted). *workspace* is the intermediate "
+        "memory dlc planned for one chunk (`workspace_bytes` of `dlc bench --json`; one per "
+        "thread); *peak memory* is workspace × threads + the batch's input + its output. "
+        "*÷ fused* is this row's time ÷ the fused time at the same thread count: above 1 "
+        "means fusion is faster." % batch)
+
+
 def _best(rows, systems, batch):
     """Fastest median of any of `systems` at `batch`, over all thread counts."""
     found = [r for r in rows if r["system"] in systems and r["batch"] == batch and "median_ms" in r]
@@ -227,6 +280,9 @@ def render(results, model_name):
     lines += ["", "### Inference, side by side (medians)", "", main_table(results, notes)]
     lines += ["", "### Targets", "", targets_table(results)]
     lines += ["", "### dlc batch sweep", "", sweep_table(results)]
+    blocks = blocks_table(results, notes)
+    if blocks:
+        lines += ["", "### Conv blocks, fused vs unfused (dlc JIT)", "", blocks]
     lines += ["", "### dlc compile time by stage (`dlc compile --time`) and compiler memory", "",
               compile_table(results)]
     ort = [r for r in results["rows"] if r["system"] == "ONNX Runtime" and r.get("api") == "native"

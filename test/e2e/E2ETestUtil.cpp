@@ -256,11 +256,12 @@ int64_t countOf(const std::string &text, const std::string &needle) {
                                       const CompiledModel &compiled,
                                       const std::vector<uint8_t> &modelBytes,
                                       const std::vector<ref::RefTensor> &inputs,
-                                      double tolerance) {
+                                      double tolerance,
+                                      const RunOptions &options) {
   std::vector<HostTensor> hostInputs;
   for (const ref::RefTensor &t : inputs)
     hostInputs.push_back(toHost(t));
-  auto got = compiled.run(hostInputs);
+  auto got = compiled.run(hostInputs, options);
   if (!got.ok())
     return ::testing::AssertionFailure()
            << "run failed: " << got.status().message();

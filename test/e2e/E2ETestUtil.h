@@ -116,7 +116,8 @@ int64_t countOf(const std::string &text, const std::string &needle);
                                       const CompiledModel &compiled,
                                       const std::vector<uint8_t> &modelBytes,
                                       const std::vector<ref::RefTensor> &inputs,
-                                      double tolerance);
+                                      double tolerance,
+                                      const RunOptions &options = RunOptions());
 
 ref::RefTensor toRef(const HostTensor &t);
 HostTensor toHost(const ref::RefTensor &t);

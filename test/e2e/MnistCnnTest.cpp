@@ -43,11 +43,11 @@ protected:
   /// the reference. The softmax outputs are probabilities in [0, 1], so the
   /// 1e-4 tolerance is an absolute one here.
   void check(const CompiledModel &model, std::vector<int64_t> batches,
-             const std::string &family) {
+             const std::string &family, RunOptions options = RunOptions()) {
     Random rng(testSeed());
     for (int64_t n : batches)
       EXPECT_TRUE(compareRun(family, model, bytes_, {randomImages(rng, n)},
-                             kDefaultTolerance))
+                             kDefaultTolerance, options))
           << "batch " << n;
   }
 
@@ -73,6 +73,20 @@ TEST_F(MnistCnn, JitBatch64) {
   // 64 in place; 100 = one full chunk + a zero-padded partial one; 5 = only
   // a partial chunk.
   check(**model, {64, 100, 5}, "mnist_cnn");
+}
+
+TEST_F(MnistCnn, JitOnSeveralThreads) {
+  CompileOptions options;
+  options.batchSize = 16;
+  auto model = jitCompile(*file_, options);
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  // Chunks of 16 run concurrently on the runtime's pool, each with its own
+  // workspace; 37 leaves a partial chunk on one of the threads.
+  RunOptions run;
+  run.threads = 2;
+  check(**model, {64, 37}, "mnist_cnn", run);
+  run.threads = 3;
+  check(**model, {64}, "mnist_cnn", run);
 }
 
 TEST_F(MnistCnn, JitUnfused) {
