@@ -72,10 +72,9 @@ def block_specs(model_path):
             {"name": bias["name"], "shape": bias["shape"], "buffer": 2},
             {"name": conv_name, "shape": []},
         ]
-        conv_options = {k: v for k, v in conv["options"].items()}
         operators = [{"type": "CONV_2D", "name": conv_name, "inputs": [0, 1, 2],
                       "outputs": [3], "options_type": "Conv2DOptions",
-                      "options": conv_options}]
+                      "options": dict(conv["options"])}]
         if pool:
             graph_tensors.append({"name": pool_name, "shape": []})
             operators.append({"type": "MAX_POOL_2D", "name": pool_name, "inputs": [3],
@@ -88,7 +87,8 @@ def block_specs(model_path):
         label = "%s: conv %dx%d %d%s" % (name, kh, kw, cout, " + ReLU" if
                                          conv["options"]["activation"] == "RELU" else "")
         if pool:
-            label += " + max pool %dx%d" % (pool["options"]["filter_h"], pool["options"]["filter_w"])
+            p = pool["options"]
+            label += " + max pool %dx%d" % (p["filter_h"], p["filter_w"])
         specs.append({"name": name, "label": label, "json": doc, "flops_per_image": flops,
                       "in_shape": list(in_shape[1:]), "out_shape": out})
         in_shape = [-1] + out

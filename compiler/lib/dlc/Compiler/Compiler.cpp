@@ -111,7 +111,8 @@ public:
       buildLLVMPipeline(late, options_);
     if (failed(late.run(*module_)))
       return fail("bufferization or lowering to LLVM failed");
-    if (auto func = findEntry())
+    // The entry is an llvm.func by now; it kept the planner's attribute.
+    if (Operation *func = module_->lookupSymbol(options_.entry))
       if (auto bytes = func->getAttrOfType<IntegerAttr>(kWorkspaceBytesAttr))
         signature_.workspaceBytes = bytes.getInt();
     stats.mlirSeconds = secondsSince(start);
@@ -123,16 +124,6 @@ public:
   const CompileOptions &options() const { return options_; }
 
 private:
-  Operation *findEntry() {
-    Operation *found = nullptr;
-    module_->walk([&](Operation *op) {
-      if (auto sym = op->getAttrOfType<StringAttr>("sym_name"))
-        if (sym.getValue() == options_.entry)
-          found = op;
-    });
-    return found;
-  }
-
   const ModelFile &file_;
   CompileOptions options_;
   MLIRContext ctx_;
