@@ -19,7 +19,7 @@
 namespace dlc {
 
 /// Translates `module` (LLVM dialect) to LLVM IR with the model ABI and runs
-/// LLVM's -O3 pipeline for the host. Errors go to MLIR diagnostics.
+/// LLVM's -O2 pipeline for the host. Errors go to MLIR diagnostics.
 std::unique_ptr<llvm::Module>
 translateAndOptimize(mlir::ModuleOp module, llvm::LLVMContext &llvmContext,
                      llvm::StringRef entry, const ModelSignature &signature);
