@@ -7,9 +7,9 @@ config.test_format = lit.formats.ShTest(execute_external=False)
 config.suffixes = [".mlir", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.dlc_obj_root, "test")
-# GoogleTest sources, the reference implementation and fixture inputs are not
-# lit tests.
-config.excludes = ["unit", "reference", "Inputs", "CMakeLists.txt",
+# GoogleTest sources, the reference implementation, fixture inputs and fuzz
+# corpora are not lit tests.
+config.excludes = ["unit", "reference", "Inputs", "fuzz", "CMakeLists.txt",
                    "lit.cfg.py", "lit.site.cfg.py.in"]
 
 # Tools under test first, then LLVM's FileCheck/not/count.
