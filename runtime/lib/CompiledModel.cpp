@@ -192,7 +192,7 @@ CompiledModel::run(const std::vector<HostTensor> &inputs,
   auto work = [&](int64_t w) {
     AlignedBuffer workspace;
     if (d.workspace_bytes > 0) {
-      workspace = allocateAligned(size_t(d.workspace_bytes), false);
+      workspace = acquireWorkspace();
       if (!workspace) {
         status[w] = Status::error(name_ + ": cannot allocate the workspace of " +
                                   std::to_string(d.workspace_bytes) + " bytes");
@@ -202,6 +202,8 @@ CompiledModel::run(const std::vector<HostTensor> &inputs,
     for (int64_t c = w; c < chunks && status[w].ok(); c += workers)
       status[w] = runChunk(inputs, outputs, c * b, std::min(b, n - c * b),
                            workspace.get());
+    if (workspace)
+      releaseWorkspace(std::move(workspace));
   };
   if (workers == 1)
     work(0);
@@ -211,6 +213,23 @@ CompiledModel::run(const std::vector<HostTensor> &inputs,
     if (!s.ok())
       return s;
   return outputs;
+}
+
+AlignedBuffer CompiledModel::acquireWorkspace() const {
+  {
+    std::lock_guard<std::mutex> lock(workspaceMutex_);
+    if (!freeWorkspaces_.empty()) {
+      AlignedBuffer workspace = std::move(freeWorkspaces_.back());
+      freeWorkspaces_.pop_back();
+      return workspace;
+    }
+  }
+  return allocateAligned(size_t(desc_->workspace_bytes), false);
+}
+
+void CompiledModel::releaseWorkspace(AlignedBuffer workspace) const {
+  std::lock_guard<std::mutex> lock(workspaceMutex_);
+  freeWorkspaces_.push_back(std::move(workspace));
 }
 
 Status CompiledModel::runChunk(const std::vector<HostTensor> &inputs,

@@ -10,10 +10,14 @@
 // zero-padded staging buffer and only its N mod B valid rows are copied
 // back. Full chunks are passed in place, without copies.
 //
-// Thread-safety: run() is const and keeps all per-call state (workspace,
-// staging buffers) local, and the ABI promises that dlc_model_infer keeps no
-// state between calls, so run() may be called concurrently from several
-// threads on one CompiledModel.
+// Threads: with RunOptions::threads > 1, chunks run concurrently on the
+// process's ThreadPool, each worker with a workspace of its own.
+//
+// Thread-safety: run() may be called concurrently from several threads on
+// one CompiledModel. Each call uses workspaces no other call holds (taken
+// from a mutex-guarded free list and returned afterwards) and local staging
+// buffers, and the ABI promises that dlc_model_infer keeps no state between
+// calls.
 #ifndef DLC_RUNTIME_COMPILEDMODEL_H
 #define DLC_RUNTIME_COMPILEDMODEL_H
 
@@ -22,6 +26,7 @@
 #include "dlc/runtime/dlc_abi.h"
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -79,6 +84,14 @@ private:
   dlc_model_infer_fn infer_ = nullptr;
   /// Bytes of one batch row of each input and output.
   std::vector<size_t> inputRowBytes_, outputRowBytes_;
+
+  /// Workspaces are kept between runs (one per concurrent worker): a fresh
+  /// allocation per call would page-fault the same memory in again every
+  /// time. Guarded by the mutex, so concurrent run() calls stay safe.
+  AlignedBuffer acquireWorkspace() const;
+  void releaseWorkspace(AlignedBuffer workspace) const;
+  mutable std::mutex workspaceMutex_;
+  mutable std::vector<AlignedBuffer> freeWorkspaces_;
 };
 
 } // namespace dlc
