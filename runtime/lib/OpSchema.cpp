@@ -190,21 +190,21 @@ OpSchema opSchema(OpType type) {
     s.maxInputs = 3;
     s.optionalInputs = 1u << 2; // bias
     if (type == OpType::CONV_2D)
-      opts(OpOptions::Conv2DOptions, true);
+      opts(OpOptions::Conv2DOptions, false);
     else if (type == OpType::DEPTHWISE_CONV_2D)
-      opts(OpOptions::DepthwiseConv2DOptions, true);
+      opts(OpOptions::DepthwiseConv2DOptions, false);
     else
       opts(OpOptions::DenseOptions, false);
     break;
   case OpType::MAX_POOL_2D:
   case OpType::AVG_POOL_2D:
-    opts(OpOptions::Pool2DOptions, true);
+    opts(OpOptions::Pool2DOptions, false);
     break;
   case OpType::RESHAPE:
     opts(OpOptions::ReshapeOptions, true);
     break;
   case OpType::TRANSPOSE:
-    opts(OpOptions::TransposeOptions, true);
+    opts(OpOptions::TransposeOptions, false);
     break;
   case OpType::PAD:
     opts(OpOptions::PadOptions, true);

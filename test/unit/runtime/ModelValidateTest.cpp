@@ -161,14 +161,25 @@ TEST(ModelValidate, Options) {
             }),
             "model.fb: operator 0 'dense' (DENSE): needs DenseOptions, but "
             "has Pool2DOptions");
-  // DENSE's options are optional, CONV_2D's are not.
+  // Options with meaningful defaults may be left out (DENSE, CONV_2D, pools,
+  // TRANSPOSE); RESHAPE's and PAD's may not.
   EXPECT_EQ(errorAfter([](fb::ModelT &m) { op(m, 0).options.Reset(); }),
             "<ok>");
+  EXPECT_EQ(errorAfter([](fb::ModelT &m) {
+              op(m, 0).type = fb::OpType::CONV_2D;
+              op(m, 0).options.Reset();
+            }),
+            "<ok>");
+  EXPECT_EQ(errorAfter([](fb::ModelT &m) {
+              op(m, 1).type = fb::OpType::MAX_POOL_2D;
+              op(m, 1).options.Reset();
+            }),
+            "<ok>");
   EXPECT_THAT(errorAfter([](fb::ModelT &m) {
-                op(m, 0).type = fb::OpType::CONV_2D;
-                op(m, 0).options.Reset();
+                op(m, 1).type = fb::OpType::PAD;
+                op(m, 1).options.Reset();
               }),
-              HasSubstr("(CONV_2D): needs Conv2DOptions, but has no options"));
+              HasSubstr("(PAD): needs PadOptions, but has no options"));
   EXPECT_THAT(
       errorAfter([](fb::ModelT &m) { op(m, 1).type = fb::OpType::RELU; }),
       HasSubstr("(RELU): takes no options, but has SoftmaxOptions"));

@@ -48,9 +48,10 @@ struct OpSchema {
   /// The options table the op takes; NONE if it takes none.
   fb::OpOptions options = fb::OpOptions::NONE;
   /// Whether the options table must be present. Ops whose options are
-  /// optional use the schema defaults when it is absent. Window ops and
-  /// shape ops must spell theirs out: a silently defaulted 2x2 pool or an
-  /// empty permutation would be a bug in the producer, not a convenience.
+  /// optional use the schema defaults when it is absent (the Keras and
+  /// NumPy defaults: stride 1 VALID convolutions, 2x2 pools, a reversing
+  /// transpose), as the importer and the reference interpreter do. RESHAPE
+  /// and PAD have no meaningful default and must spell theirs out.
   bool optionsRequired = false;
 };
 
