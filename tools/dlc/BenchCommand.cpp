@@ -15,6 +15,7 @@
 
 #include "Args.h"
 #include "Commands.h"
+#include "ModelLoader.h"
 
 #include "dlc/Compiler/Compiler.h"
 
@@ -86,7 +87,7 @@ int benchCommand(int argc, char **argv) {
       return fail(loaded.status().message());
     model = std::move(*loaded);
   } else {
-    auto file = ModelFile::open(path);
+    auto file = loadModel(path);
     if (!file.ok())
       return fail(file.status().message());
     CompileOptions options;

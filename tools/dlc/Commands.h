@@ -7,6 +7,7 @@ int compileCommand(int argc, char **argv);
 int runCommand(int argc, char **argv);
 int summaryCommand(int argc, char **argv);
 int benchCommand(int argc, char **argv);
+int importCommand(int argc, char **argv);
 } // namespace dlc::tool
 
 #endif // DLC_TOOLS_DLC_COMMANDS_H

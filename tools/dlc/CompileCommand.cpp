@@ -2,6 +2,7 @@
 
 #include "Args.h"
 #include "Commands.h"
+#include "ModelLoader.h"
 
 #include "dlc/Compiler/Compiler.h"
 #include "dlc/runtime/Npy.h"
@@ -101,7 +102,7 @@ int compileCommand(int argc, char **argv) {
       output == "-")
     return fail("compile: binary output needs a file name (-o)");
 
-  auto file = ModelFile::open(modelPath);
+  auto file = loadModel(modelPath);
   if (!file.ok())
     return fail(file.status().message());
   CompileStats stats;
@@ -152,7 +153,7 @@ int runCommand(int argc, char **argv) {
       options.batchSize = (inputs[0].dim(0) + threads - 1) / threads;
     if (!readCompileOptions(args, options, error))
       return fail("run: " + error);
-    auto file = ModelFile::open(modelPath);
+    auto file = loadModel(modelPath);
     if (!file.ok())
       return fail(file.status().message());
     auto compiled = jitCompile(**file, options);

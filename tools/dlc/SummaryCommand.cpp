@@ -10,6 +10,7 @@
 
 #include "Args.h"
 #include "Commands.h"
+#include "ModelLoader.h"
 #include "ModelSummary.h"
 
 #include <algorithm>
@@ -298,7 +299,7 @@ int summaryCommand(int argc, char **argv) {
                 "' (expected table, json, mermaid or dot)");
 
   const std::string &path = args.positional[0];
-  auto file = ModelFile::open(path);
+  auto file = loadModel(path);
   if (!file.ok())
     return fail(file.status().message());
   StatusOr<ModelSummary> summary = summarizeModel(**file);

@@ -5,6 +5,10 @@
 //   dlc run MODEL(.fb|.so) --input x.npy ... [--output y.npy ...]
 //   dlc summary MODEL.fb [--format=table|json|mermaid|dot]
 //   dlc bench MODEL(.fb|.so) [--batch N] [--iters K] [--json]
+//   dlc import MODEL.tflite -o model.fb
+//
+// MODEL.fb may also be a TensorFlow Lite file (.tflite): it is recognized by
+// its file identifier and converted on the fly.
 //
 // Every failure is one line on stderr and a non-zero exit code.
 //
@@ -29,7 +33,9 @@ static int usage(FILE *out) {
                "[--output y.npy ...] [--batch N] [--threads T]\n"
                "  summary MODEL.fb [--format=table|json|mermaid|dot]\n"
                "  bench MODEL(.fb|.so) [--batch N] [--threads T] [--iters K] "
-               "[--warmup W] [--json]\n");
+               "[--warmup W] [--json]\n"
+               "  import MODEL.tflite -o model.fb\n"
+               "MODEL.fb may also be a TensorFlow Lite model (.tflite).\n");
   return out == stderr ? 2 : 0;
 }
 
@@ -47,6 +53,8 @@ int main(int argc, char **argv) {
     return dlc::tool::summaryCommand(argc, argv);
   if (command == "bench")
     return dlc::tool::benchCommand(argc, argv);
+  if (command == "import")
+    return dlc::tool::importCommand(argc, argv);
   std::fprintf(stderr, "dlc: unknown command '%s' (try 'dlc --help')\n",
                command.c_str());
   return 2;

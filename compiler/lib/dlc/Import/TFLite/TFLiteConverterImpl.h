@@ -97,6 +97,15 @@ private:
   int32_t opCode_ = -1;
 };
 
+/// "[1,2,3]", for messages.
+std::string shapeString(const std::vector<int64_t> &shape);
+
+// Converters of the window and matmul operators (TFLiteConvOps.cpp).
+Status convertConv2D(Converter &c);
+Status convertDepthwise(Converter &c);
+Status convertFullyConnected(Converter &c);
+Status convertPool(Converter &c, bool isMax);
+
 /// Converts the current operator of `c` (dispatch on its builtin code).
 Status convertBuiltin(Converter &c, int32_t code);
 

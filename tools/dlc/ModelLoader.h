@@ -1,0 +1,24 @@
+//===- ModelLoader.h - open a model file of any supported format -*- C++ -*-===//
+//
+// The tool's commands take dlc models (.fb) and TensorFlow Lite models
+// (.tflite). The format is recognized by the FlatBuffers file identifier at
+// bytes 4..7, not by the file name: "DLCM" is mapped with ModelFile::open,
+// "TFL3" is converted to a dlc model in memory first.
+//
+//===----------------------------------------------------------------------===//
+#ifndef DLC_TOOLS_DLC_MODELLOADER_H
+#define DLC_TOOLS_DLC_MODELLOADER_H
+
+#include "dlc/runtime/ModelFile.h"
+#include "dlc/runtime/Status.h"
+
+#include <memory>
+#include <string>
+
+namespace dlc::tool {
+
+StatusOr<std::unique_ptr<ModelFile>> loadModel(const std::string &path);
+
+} // namespace dlc::tool
+
+#endif // DLC_TOOLS_DLC_MODELLOADER_H
