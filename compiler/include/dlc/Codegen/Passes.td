@@ -127,6 +127,20 @@ def DlcLowerStridedCopies :
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def DlcApproximateMath : Pass<"dlc-approximate-math", "mlir::func::FuncOp"> {
+  let summary = "Replace exp, log and tanh by inline polynomial approximations";
+  let description = [{
+    `math.exp`, `math.log`, `math.tanh` and their relatives would otherwise
+    become calls to libm (`expf`, ...): scalar calls in vectorized code, and
+    an undefined symbol that a compiled `.so` needs its host program to have
+    loaded. MLIR's polynomial approximations (accurate to a few ulp in f32)
+    are vector code without external symbols, so a compiled model depends on
+    nothing but memset/memcpy.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
 def DlcUntieSharedInits : Pass<"dlc-untie-shared-inits", "mlir::func::FuncOp"> {
   let summary = "Give every destination operand its own init op";
   let description = [{

@@ -104,6 +104,10 @@ public:
     if (failed(signature))
       return fail("the entry function has no static signature");
     signature_ = *signature;
+    // The ABI reports the model by its graph's name.
+    if (const auto *graphName = file_.graph()->name();
+        graphName && graphName->size())
+      signature_.name = graphName->str();
 
     PassManager late(&ctx_);
     buildBufferizePipeline(late, options_);

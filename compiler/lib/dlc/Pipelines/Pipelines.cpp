@@ -82,7 +82,7 @@ void buildBufferizePipeline(OpPassManager &pm, const PipelineOptions &opts) {
 
 void buildLLVMPipeline(OpPassManager &pm, const PipelineOptions &) {
   addText(pm,
-          "func.func(dlc-lower-strided-copies),"
+          "func.func(dlc-lower-strided-copies,dlc-approximate-math),"
           "convert-linalg-to-loops,canonicalize,cse,fold-memref-alias-ops,"
           "convert-vector-to-scf{full-unroll=true},lower-affine,"
           "convert-scf-to-cf,expand-strided-metadata,lower-affine,"
