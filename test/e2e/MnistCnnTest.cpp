@@ -6,8 +6,12 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <fstream>
 #include <iterator>
+#include <thread>
 
 using namespace dlc;
 using namespace dlc::e2e;
@@ -87,6 +91,57 @@ TEST_F(MnistCnn, JitOnSeveralThreads) {
   check(**model, {64, 37}, "mnist_cnn", run);
   run.threads = 3;
   check(**model, {64}, "mnist_cnn", run);
+}
+
+// One compiled model run from 8 threads at once for about two seconds:
+// every call must give exactly the single-threaded result (run() is
+// documented as safe to call concurrently).
+TEST_F(MnistCnn, ConcurrentCallersGetExactResults) {
+  CompileOptions options;
+  options.batchSize = 4;
+  auto model = jitCompile(*file_, options);
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  Random rng(testSeed());
+  std::vector<HostTensor> inputs;
+  std::vector<std::vector<float>> expected;
+  for (int i = 0; i < 8; ++i) {
+    ref::RefTensor images = randomImages(rng, 4 + i);
+    auto t = HostTensor::create(DType::F32, images.shape);
+    ASSERT_TRUE(t.ok());
+    std::copy(images.data.begin(), images.data.end(), t->data<float>());
+    std::vector<HostTensor> one;
+    one.push_back(std::move(*t));
+    auto out = (*model)->run(one);
+    ASSERT_TRUE(out.ok()) << out.status().message();
+    const HostTensor &y = (*out)[0];
+    expected.emplace_back(y.data<float>(), y.data<float>() + y.numElements());
+    inputs.push_back(std::move(one[0]));
+  }
+  std::atomic<int> mismatches{0}, calls{0};
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i)
+    threads.emplace_back([&, i] {
+      std::vector<HostTensor> in;
+      auto copy = inputs[size_t(i)].clone();
+      if (!copy.ok()) {
+        ++mismatches;
+        return;
+      }
+      in.push_back(std::move(*copy));
+      while (std::chrono::steady_clock::now() < deadline) {
+        auto out = (*model)->run(in);
+        ++calls;
+        if (!out.ok() ||
+            !std::equal(expected[size_t(i)].begin(), expected[size_t(i)].end(),
+                        (*out)[0].data<float>()))
+          ++mismatches;
+      }
+    });
+  for (std::thread &t : threads)
+    t.join();
+  EXPECT_EQ(mismatches.load(), 0);
+  EXPECT_GT(calls.load(), 8);
 }
 
 TEST_F(MnistCnn, JitUnfused) {
