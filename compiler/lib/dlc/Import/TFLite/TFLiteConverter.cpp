@@ -312,6 +312,11 @@ StatusOr<std::vector<uint8_t>> convertTFLiteToDlc(const uint8_t *data,
   DLC_RETURN_IF_ERROR(converter.run());
   if (model->description() && model->description()->size())
     converter.builder().setDescription(model->description()->str());
+  // The result must be a valid dlc model: values the converter passes
+  // through unchecked (e.g. a PAD amount of 800 million) are refused here,
+  // by the same rules every dlc model meets, and reported against the
+  // .tflite file.
+  DLC_RETURN_IF_ERROR(converter.builder().validate(name));
   auto bytes = converter.builder().serialize();
   if (!bytes.ok())
     return Status::error(name + ": " + bytes.status().message());

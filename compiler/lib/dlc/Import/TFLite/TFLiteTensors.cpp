@@ -102,8 +102,14 @@ Status checkDataSize(int32_t tensor, const std::vector<int64_t> &shape,
 
 StatusOr<std::vector<float>> Converter::floatData(int32_t tensor) const {
   auto it = folded_.find(tensor);
-  if (it != folded_.end())
+  if (it != folded_.end()) {
+    // Folded from a DEQUANTIZE whose input may have had another element
+    // count than this tensor's declared shape; callers index by the shape.
+    DLC_RETURN_IF_ERROR(checkDataSize(tensor, shapeOf(tensor),
+                                      it->second.size() * sizeof(float),
+                                      sizeof(float)));
     return it->second;
+  }
   auto bytes = bufferBytes(tensor);
   if (!bytes.ok())
     return bytes.status();
