@@ -36,16 +36,48 @@ StatusOr<int32_t> biasOperand(Converter &c) {
   return c.inputOperand(2);
 }
 
+/// Stride, dilation, padding and fused activation, shared by the TFLite
+/// conv and depthwise option tables (same field names) and the dlc ones.
+template <typename DlcOptions, typename TFLiteOptions>
+StatusOr<DlcOptions> windowOptions(Converter &c, const TFLiteOptions &o) {
+  DLC_RETURN_IF_ERROR(checkWindow(c, o.stride_h(), o.stride_w(),
+                                  o.dilation_h_factor(),
+                                  o.dilation_w_factor()));
+  DlcOptions opts;
+  opts.stride_h = o.stride_h();
+  opts.stride_w = o.stride_w();
+  opts.dilation_h = o.dilation_h_factor();
+  opts.dilation_w = o.dilation_w_factor();
+  opts.padding = padding(o.padding());
+  opts.activation = Converter::fusedActivation(o.fused_activation_function())
+                        .value_or(fb::Activation::NONE);
+  return opts;
+}
+
+/// Binds `out` as the operator's output, first applying the fused
+/// activation as an op of its own when the dlc op could not carry it.
+Status bindWithActivation(Converter &c, ActivationFunctionType fused,
+                          int32_t out) {
+  if (!Converter::fusedActivation(fused)) {
+    auto a = c.applyActivation(fused, out);
+    if (!a.ok())
+      return a.status();
+    out = *a;
+  }
+  return c.bindOutput(0, out);
+}
+
 } // namespace
 
 Status convertConv2D(Converter &c) {
   const auto *o = c.op().builtin_options_as_Conv2DOptions();
   if (!o)
     return c.opError("missing Conv2DOptions");
-  DLC_RETURN_IF_ERROR(checkWindow(c, o->stride_h(), o->stride_w(),
-                                  o->dilation_h_factor(),
-                                  o->dilation_w_factor()));
-  auto act = Converter::fusedActivation(o->fused_activation_function());
+  auto opts = windowOptions<fb::Conv2DOptionsT>(c, *o);
+  if (!opts.ok())
+    return opts.status();
+  bool fusedAct = Converter::fusedActivation(o->fused_activation_function())
+                      .has_value();
   auto in = c.inputOperand(0);
   if (!in.ok())
     return in.status();
@@ -75,32 +107,20 @@ Status convertConv2D(Converter &c) {
   auto bias = biasOperand(c);
   if (!bias.ok())
     return bias.status();
-  fb::Conv2DOptionsT opts;
-  opts.stride_h = o->stride_h();
-  opts.stride_w = o->stride_w();
-  opts.dilation_h = o->dilation_h_factor();
-  opts.dilation_w = o->dilation_w_factor();
-  opts.padding = padding(o->padding());
-  opts.activation = act.value_or(fb::Activation::NONE);
-  int32_t out = c.builder().conv2d(c.opName(act ? "" : "conv"), *in, weight,
-                                   *bias, opts);
-  if (!act) {
-    auto a = c.applyActivation(o->fused_activation_function(), out);
-    if (!a.ok())
-      return a.status();
-    out = *a;
-  }
-  return c.bindOutput(0, out);
+  int32_t out = c.builder().conv2d(c.opName(fusedAct ? "" : "conv"), *in,
+                                   weight, *bias, *opts);
+  return bindWithActivation(c, o->fused_activation_function(), out);
 }
 
 Status convertDepthwise(Converter &c) {
   const auto *o = c.op().builtin_options_as_DepthwiseConv2DOptions();
   if (!o)
     return c.opError("missing DepthwiseConv2DOptions");
-  DLC_RETURN_IF_ERROR(checkWindow(c, o->stride_h(), o->stride_w(),
-                                  o->dilation_h_factor(),
-                                  o->dilation_w_factor()));
-  auto act = Converter::fusedActivation(o->fused_activation_function());
+  auto opts = windowOptions<fb::DepthwiseConv2DOptionsT>(c, *o);
+  if (!opts.ok())
+    return opts.status();
+  bool fusedAct = Converter::fusedActivation(o->fused_activation_function())
+                      .has_value();
   auto in = c.inputOperand(0);
   if (!in.ok())
     return in.status();
@@ -128,22 +148,9 @@ Status convertDepthwise(Converter &c) {
   auto bias = biasOperand(c);
   if (!bias.ok())
     return bias.status();
-  fb::DepthwiseConv2DOptionsT opts;
-  opts.stride_h = o->stride_h();
-  opts.stride_w = o->stride_w();
-  opts.dilation_h = o->dilation_h_factor();
-  opts.dilation_w = o->dilation_w_factor();
-  opts.padding = padding(o->padding());
-  opts.activation = act.value_or(fb::Activation::NONE);
-  int32_t out = c.builder().depthwiseConv2d(c.opName(act ? "" : "depthwise"),
-                                            *in, weight, *bias, opts);
-  if (!act) {
-    auto a = c.applyActivation(o->fused_activation_function(), out);
-    if (!a.ok())
-      return a.status();
-    out = *a;
-  }
-  return c.bindOutput(0, out);
+  int32_t out = c.builder().depthwiseConv2d(
+      c.opName(fusedAct ? "" : "depthwise"), *in, weight, *bias, *opts);
+  return bindWithActivation(c, o->fused_activation_function(), out);
 }
 
 Status convertFullyConnected(Converter &c) {
@@ -187,13 +194,7 @@ Status convertFullyConnected(Converter &c) {
   opts.activation = act.value_or(fb::Activation::NONE);
   int32_t y = c.builder().dense(c.opName(act ? "" : "dense"), x, weight,
                                 *bias, opts);
-  if (!act) {
-    auto a = c.applyActivation(fused, y);
-    if (!a.ok())
-      return a.status();
-    y = *a;
-  }
-  return c.bindOutput(0, y);
+  return bindWithActivation(c, fused, y);
 }
 
 Status convertPool(Converter &c, bool isMax) {
