@@ -16,6 +16,7 @@ config.excludes = ["unit", "reference", "Inputs", "fuzz", "CMakeLists.txt",
 config.environment["PATH"] = os.pathsep.join(
     [config.dlc_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
 config.substitutions.append(("%dlc_src_root", config.dlc_src_root))
+config.substitutions.append(("%fashion_mnist", config.fashion_mnist_dir))
 config.substitutions.append(("%examples", os.path.join(config.dlc_src_root, "examples")))
 
 # flatc 2.0.x refuses force_align above 32 when it turns JSON fixtures into

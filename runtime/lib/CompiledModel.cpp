@@ -31,8 +31,20 @@ Status checkTensorDesc(const dlc_tensor_desc &d, int64_t batch,
   if (!isValidDType(d.dtype))
     return Status::error(what + " has invalid dtype " +
                          std::to_string(d.dtype));
-  if (d.rank < 1 || d.rank > kMaxTensorRank || !d.shape)
+  bool unbatched = d.flags & DLC_TENSOR_UNBATCHED;
+  if (d.rank < (unbatched ? 0 : 1) || d.rank > kMaxTensorRank ||
+      (d.rank > 0 && !d.shape))
     return Status::error(what + " has invalid rank " + std::to_string(d.rank));
+  if (unbatched) {
+    // Passed whole: its "row" is the entire tensor.
+    std::vector<int64_t> shape(d.shape, d.shape + d.rank);
+    size_t elemSize = dtypeSize(DType(d.dtype));
+    StatusOr<int64_t> n = checkedNumElements(shape, elemSize);
+    if (!n.ok())
+      return n.status().withPrefix(what);
+    rowBytes = size_t(*n) * elemSize;
+    return Status::success();
+  }
   if (d.shape[0] != batch)
     return Status::error(what + " has batch dim " + std::to_string(d.shape[0]) +
                          ", but the model's batch size is " +
@@ -141,24 +153,44 @@ Status CompiledModel::checkInputs(const std::vector<HostTensor> &inputs,
     return Status::error(name_ + ": the model takes " +
                          std::to_string(d.num_inputs) + " inputs, but " +
                          std::to_string(inputs.size()) + " were given");
+  int first = -1;
   for (int i = 0; i < d.num_inputs; ++i) {
     const dlc_tensor_desc &td = d.inputs[i];
     const HostTensor &t = inputs[i];
+    if (td.flags & DLC_TENSOR_UPDATED)
+      return Status::error(name_ + ": is a training step (it updates " +
+                           tensorName(td, "input", i) +
+                           " in place); drive it with dlc::Trainer");
+    bool unbatched = td.flags & DLC_TENSOR_UNBATCHED;
     bool match =
         int32_t(t.dtype()) == td.dtype && int64_t(t.rank()) == int64_t(td.rank);
-    for (size_t k = 1; match && k < t.rank(); ++k)
+    for (size_t k = unbatched ? 0 : 1; match && k < t.rank(); ++k)
       match = t.dim(k) == td.shape[k];
     if (!match)
       return Status::error(name_ + ": " + tensorName(td, "input", i) +
                            ": expected " + dtypeName(DType(td.dtype)) + " " +
-                           expectedShape(td) + ", got " + t.describe());
-    if (i == 0)
+                           (unbatched ? shapeToString(td.shape, size_t(td.rank))
+                                      : expectedShape(td)) +
+                           ", got " + t.describe());
+    if (unbatched)
+      continue;
+    if (first < 0) {
+      first = i;
       batch = t.dim(0);
-    else if (t.dim(0) != batch)
+    } else if (t.dim(0) != batch) {
       return Status::error(name_ + ": " + tensorName(td, "input", i) +
                            " has batch " + std::to_string(t.dim(0)) +
-                           ", but input 0 has batch " + std::to_string(batch));
+                           ", but input " + std::to_string(first) +
+                           " has batch " + std::to_string(batch));
+    }
   }
+  if (first < 0)
+    return Status::error(name_ + ": the model has no batched input");
+  for (int o = 0; o < d.num_outputs; ++o)
+    if (d.outputs[o].flags & DLC_TENSOR_UNBATCHED)
+      return Status::error(name_ + ": " +
+                           tensorName(d.outputs[o], "output", o) +
+                           " has no batch dimension; run() cannot split it");
   return Status::success();
 }
 
@@ -244,10 +276,11 @@ Status CompiledModel::runChunk(const std::vector<HostTensor> &inputs,
   for (size_t i = 0; i < numIn; ++i) {
     // The ABI never writes inputs; the pointer type is only non-const so
     // that inputs and outputs share one C signature.
+    bool unbatched = desc_->inputs[i].flags & DLC_TENSOR_UNBATCHED;
     auto *src = const_cast<uint8_t *>(
         static_cast<const uint8_t *>(inputs[i].rawData()) +
-        size_t(start) * inputRowBytes_[i]);
-    if (!partial) {
+        (unbatched ? 0 : size_t(start) * inputRowBytes_[i]));
+    if (!partial || unbatched) {
       inPtrs[i] = src;
       continue;
     }

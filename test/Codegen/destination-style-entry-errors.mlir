@@ -13,3 +13,20 @@ module {
     return %x : tensor<4xf32>
   }
 }
+
+// -----
+
+// expected-error @below {{result 0 cannot overwrite argument 1}}
+func.func @infer(%p: tensor<4xf32>, %q: tensor<2xf32>)
+    -> (tensor<4xf32> {dlc.in_place = 1 : i64}) {
+  return %p : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @below {{result 1 cannot overwrite argument 0}}
+func.func @infer(%p: tensor<4xf32>)
+    -> (tensor<4xf32> {dlc.in_place = 0 : i64},
+        tensor<4xf32> {dlc.in_place = 0 : i64}) {
+  return %p, %p : tensor<4xf32>, tensor<4xf32>
+}

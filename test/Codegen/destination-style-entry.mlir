@@ -28,3 +28,20 @@ func.func @infer(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
   return %x, %0 : tensor<4xf32>, tensor<4xf32>
 }
 
+
+// -----
+
+// A result marked dlc.in_place = k overwrites argument k: that argument is
+// read through a writable to_tensor and gets no output argument of its own.
+// CHECK-LABEL: func.func @infer
+// CHECK-SAME: (%[[P:.*]]: memref<4xf32>, %[[G:.*]]: memref<4xf32>, %[[L:.*]]: memref<f32>)
+// CHECK: %[[TP:.*]] = bufferization.to_tensor %[[P]] restrict writable
+// CHECK: %[[TG:.*]] = bufferization.to_tensor %[[G]] restrict :
+// CHECK: bufferization.materialize_in_destination %{{.*}} in restrict writable %[[L]]
+// CHECK: bufferization.materialize_in_destination %{{.*}} in restrict writable %[[P]]
+func.func @infer(%p: tensor<4xf32>, %g: tensor<4xf32>)
+    -> (tensor<f32>, tensor<4xf32> {dlc.in_place = 0 : i64}) {
+  %0 = arith.subf %p, %g : tensor<4xf32>
+  %c = arith.constant dense<1.0> : tensor<f32>
+  return %c, %0 : tensor<f32>, tensor<4xf32>
+}

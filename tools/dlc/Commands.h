@@ -8,6 +8,8 @@ int runCommand(int argc, char **argv);
 int summaryCommand(int argc, char **argv);
 int benchCommand(int argc, char **argv);
 int importCommand(int argc, char **argv);
+int trainCommand(int argc, char **argv);
+int evalCommand(int argc, char **argv);
 } // namespace dlc::tool
 
 #endif // DLC_TOOLS_DLC_COMMANDS_H

@@ -85,8 +85,10 @@ void preview(const std::string &name, const HostTensor &t) {
 int compileCommand(int argc, char **argv) {
   Args args;
   std::string error;
-  if (!parseArgs(argc, argv, 2, kCompileValues,
-                 {"--no-fusion", "--time"}, args, error))
+  std::set<std::string> values = kCompileValues;
+  values.insert("--function");
+  if (!parseArgs(argc, argv, 2, values, {"--no-fusion", "--time"}, args,
+                 error))
     return fail("compile: " + error);
   if (args.positional.size() != 1)
     return fail("compile: expects exactly one model file");
@@ -105,6 +107,18 @@ int compileCommand(int argc, char **argv) {
   auto file = loadModel(modelPath);
   if (!file.ok())
     return fail(file.status().message());
+  // The training step (as `dlc train` compiles it, with the model's
+  // Training settings) or the forward pass reading its weights as inputs.
+  std::string function = args.get("--function", "infer");
+  if (function == "train_step") {
+    options.function = ModelFunction::TrainStep;
+    options.training = trainingConfigOf(**file);
+  } else if (function == "infer_with_parameters") {
+    options.function = ModelFunction::InferWithParameters;
+  } else if (function != "infer") {
+    return fail("compile: --function expects infer, infer_with_parameters "
+                "or train_step");
+  }
   CompileStats stats;
   Status status = compileModel(**file, options, *kind, output, &stats);
   if (!status.ok())

@@ -6,6 +6,8 @@
 //   dlc summary MODEL.fb [--format=table|json|mermaid|dot]
 //   dlc bench MODEL(.fb|.so) [--batch N] [--iters K] [--json]
 //   dlc import MODEL.tflite -o model.fb
+//   dlc train MODEL.fb --data DIR -o OUT.fb [--epochs N] [--batch B] ...
+//   dlc eval MODEL.fb --data DIR [--split test|train] [--json]
 //
 // MODEL.fb may also be a TensorFlow Lite file (.tflite): it is recognized by
 // its file identifier and converted on the fly.
@@ -35,6 +37,16 @@ static int usage(FILE *out) {
                "  bench MODEL(.fb|.so) [--batch N] [--threads T] [--iters K] "
                "[--warmup W] [--json]\n"
                "  import MODEL.tflite -o model.fb\n"
+               "  train MODEL.fb --data DIR -o OUT.fb [--epochs N] [--batch B] "
+               "[--lr X]\n"
+               "        [--optimizer sgd|adam|adagrad|rmsprop] [--loss L] "
+               "[--momentum M] [--nesterov]\n"
+               "        [--weight-decay W] [--schedule constant|step|cosine] "
+               "[--decay-steps N]\n"
+               "        [--decay-rate R] [--seed S] [--validation-split F] "
+               "[--resume] [--json] [--limit N]\n"
+               "  eval MODEL.fb --data DIR [--split test|train] [--batch B] "
+               "[--threads T] [--json]\n"
                "MODEL.fb may also be a TensorFlow Lite model (.tflite).\n");
   return out == stderr ? 2 : 0;
 }
@@ -55,6 +67,10 @@ int main(int argc, char **argv) {
     return dlc::tool::benchCommand(argc, argv);
   if (command == "import")
     return dlc::tool::importCommand(argc, argv);
+  if (command == "train")
+    return dlc::tool::trainCommand(argc, argv);
+  if (command == "eval")
+    return dlc::tool::evalCommand(argc, argv);
   std::fprintf(stderr, "dlc: unknown command '%s' (try 'dlc --help')\n",
                command.c_str());
   return 2;

@@ -1,8 +1,8 @@
 #include "dlc/reference/interpreter.h"
 
-#include <cstring>
 #include <string>
 
+#include "model_util.h"
 #include "op_eval.h"
 
 namespace dlc::ref {
@@ -10,91 +10,12 @@ namespace dlc::ref {
 namespace {
 
 namespace fb = dlc::fb;
+using detail::declaredShape;
+using detail::shapeMatches;
+using detail::tensorLabel;
 
 // The newest model format version this reader understands.
 constexpr uint32_t kMaxModelVersion = 1;
-
-std::string tensorLabel(const fb::Graph &graph, int64_t index) {
-  std::string label = "tensor " + std::to_string(index);
-  const auto *tensors = graph.tensors();
-  if (tensors && index >= 0 && index < static_cast<int64_t>(tensors->size())) {
-    const fb::Tensor *t = tensors->Get(static_cast<uint32_t>(index));
-    if (t && t->name())
-      label += " '" + t->name()->str() + "'";
-  }
-  return label;
-}
-
-std::vector<int64_t> declaredShape(const fb::Tensor &t) {
-  std::vector<int64_t> shape;
-  if (t.shape())
-    shape.assign(t.shape()->begin(), t.shape()->end());
-  return shape;
-}
-
-// A declared dim of -1 (the batch) matches anything; others must be equal.
-bool shapeMatches(const std::vector<int64_t> &declared,
-                  const std::vector<int64_t> &actual) {
-  if (declared.size() != actual.size())
-    return false;
-  for (size_t i = 0; i < declared.size(); ++i)
-    if (declared[i] != -1 && declared[i] != actual[i])
-      return false;
-  return true;
-}
-
-// Buffers hold raw little-endian fp32. Assembling the bits explicitly keeps
-// the reader correct on any host byte order.
-RefTensor decodeConstant(const fb::Model &model, const fb::Graph &graph,
-                         int64_t index) {
-  const fb::Tensor &t = *graph.tensors()->Get(static_cast<uint32_t>(index));
-  const std::string label = tensorLabel(graph, index);
-  const auto *buffers = model.buffers();
-  if (!buffers || t.buffer() >= buffers->size())
-    throw RefError(label + ": buffer " + std::to_string(t.buffer()) +
-                   " does not exist");
-  if (t.dtype() != fb::DType::FLOAT32)
-    throw RefError(label + ": only FLOAT32 constants are supported");
-  RefTensor out;
-  out.shape = declaredShape(t);
-  for (int64_t d : out.shape)
-    if (d < 0)
-      throw RefError(label + ": constant with dynamic shape " +
-                     shapeToString(out.shape));
-  const fb::Buffer *buffer = buffers->Get(t.buffer());
-  const size_t bytes = buffer && buffer->data() ? buffer->data()->size() : 0;
-  const size_t count = static_cast<size_t>(numElements(out.shape));
-  if (bytes != count * 4)
-    throw RefError(label + ": buffer holds " + std::to_string(bytes) +
-                   " bytes, shape " + shapeToString(out.shape) + " needs " +
-                   std::to_string(count * 4));
-  out.data.resize(count);
-  const uint8_t *p = bytes ? buffer->data()->data() : nullptr;
-  for (size_t i = 0; i < count; ++i, p += 4) {
-    uint32_t bits = uint32_t(p[0]) | uint32_t(p[1]) << 8 |
-                    uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
-    std::memcpy(&out.data[i], &bits, sizeof bits);
-  }
-  return out;
-}
-
-// Index into Graph.inputs of the label input the caller may omit, or -1.
-int64_t omittableLabelInput(const fb::Model &model, const fb::Graph &graph) {
-  const fb::Training *training = model.training();
-  if (!training || !training->label_input() || !graph.inputs() ||
-      !graph.tensors())
-    return -1;
-  const std::string label = training->label_input()->str();
-  for (uint32_t i = 0; i < graph.inputs()->size(); ++i) {
-    int32_t t = graph.inputs()->Get(i);
-    if (t >= 0 && static_cast<uint32_t>(t) < graph.tensors()->size()) {
-      const fb::Tensor *tensor = graph.tensors()->Get(static_cast<uint32_t>(t));
-      if (tensor && tensor->name() && tensor->name()->str() == label)
-        return i;
-    }
-  }
-  return -1;
-}
 
 } // namespace
 
@@ -135,7 +56,7 @@ std::string ReferenceInterpreter::run(const fb::Model &model,
     for (int64_t i = 0; i < numTensors; ++i) {
       const fb::Tensor *t = tensors.Get(static_cast<uint32_t>(i));
       if (t && t->buffer() != 0) {
-        values_[i] = decodeConstant(model, *graph, i);
+        values_[i] = detail::decodeConstant(model, *graph, i);
         known_[i] = true;
       }
     }
@@ -143,7 +64,7 @@ std::string ReferenceInterpreter::run(const fb::Model &model,
     // Graph inputs, possibly without the training labels.
     const size_t numInputs = graph->inputs() ? graph->inputs()->size() : 0;
     const int64_t skip = inputs.size() + 1 == numInputs
-                             ? omittableLabelInput(model, *graph)
+                             ? detail::labelInputPosition(model, *graph)
                              : -1;
     if (inputs.size() != numInputs && skip < 0)
       return "model has " + std::to_string(numInputs) + " inputs, got " +

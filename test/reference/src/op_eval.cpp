@@ -14,36 +14,11 @@
 
 namespace dlc::ref::detail {
 
-namespace {
-
 namespace fb = dlc::fb;
-using Inputs = std::vector<const RefTensor *>;
 
 std::string optionsName(fb::OpOptions type) {
   const char *name = fb::EnumNameOpOptions(type);
   return name && *name ? name : std::to_string(static_cast<int>(type));
-}
-
-// The object-API struct's member initializers are the schema defaults, so a
-// default-constructed T is exactly "options table absent".
-template <typename T>
-T resolveOptions(const fb::Operator &op, fb::OpOptions expected) {
-  T opts;
-  if (op.options_type() == fb::OpOptions::NONE || op.options() == nullptr)
-    return opts;
-  if (op.options_type() != expected)
-    throw RefError("has options " + optionsName(op.options_type()) +
-                   ", expected " + optionsName(expected));
-  static_cast<const typename T::TableType *>(op.options())->UnPackTo(&opts);
-  return opts;
-}
-
-// Ops without an options table: one being present means the model writer
-// and this reader disagree about the op, which is worth reporting.
-void expectNoOptions(const fb::Operator &op) {
-  if (op.options_type() != fb::OpOptions::NONE)
-    throw RefError("takes no options but has " +
-                   optionsName(op.options_type()));
 }
 
 void expectInputCount(const Inputs &in, size_t min, size_t max) {
@@ -66,49 +41,44 @@ const RefTensor *optional(const Inputs &in, size_t i) {
   return i < in.size() ? in[i] : nullptr;
 }
 
-const RefTensor &unaryInput(const Inputs &in) {
-  expectInputCount(in, 1, 1);
-  return required(in, 0, "input");
-}
-
 void requireRank4(const RefTensor &t, const char *what) {
   if (t.shape.size() != 4)
     throw RefError(std::string(what) + " must have rank 4, got " +
                    shapeToString(t.shape));
 }
 
+namespace {
+
 // Conv2DOptionsT and DepthwiseConv2DOptionsT have the same fields.
 template <typename Opts>
-Pads convPads(const Opts &o, const RefTensor &x, const RefTensor &w) {
+ConvAttrs convAttrs(const Opts &o, const RefTensor &x, const RefTensor &w) {
   requireRank4(x, "input");
   requireRank4(w, "filter");
-  return resolvePadding(o.padding, x.shape[1], x.shape[2], w.shape[0],
-                        w.shape[1], o.stride_h, o.stride_w, o.dilation_h,
-                        o.dilation_w,
-                        Pads{o.pad_top, o.pad_bottom, o.pad_left, o.pad_right});
+  Pads p =
+      resolvePadding(o.padding, x.shape[1], x.shape[2], w.shape[0], w.shape[1],
+                     o.stride_h, o.stride_w, o.dilation_h, o.dilation_w,
+                     Pads{o.pad_top, o.pad_bottom, o.pad_left, o.pad_right});
+  return ConvAttrs{{o.stride_h, o.stride_w},
+                   {o.dilation_h, o.dilation_w},
+                   p,
+                   o.activation,
+                   o.leaky_alpha};
 }
 
-RefTensor evalConv(const fb::Operator &op, const Inputs &in) {
-  expectInputCount(in, 2, 3);
-  const RefTensor &x = required(in, 0, "input");
-  const RefTensor &w = required(in, 1, "filter");
-  if (op.type() == fb::OpType::CONV_2D) {
-    auto o =
-        resolveOptions<fb::Conv2DOptionsT>(op, fb::OpOptions::Conv2DOptions);
-    Pads p = convPads(o, x, w);
-    return conv2d(x, w, optional(in, 2), {o.stride_h, o.stride_w},
-                  {o.dilation_h, o.dilation_w}, p, o.activation, o.leaky_alpha);
-  }
-  auto o = resolveOptions<fb::DepthwiseConv2DOptionsT>(
-      op, fb::OpOptions::DepthwiseConv2DOptions);
-  Pads p = convPads(o, x, w);
-  return depthwiseConv2d(x, w, optional(in, 2), {o.stride_h, o.stride_w},
-                         {o.dilation_h, o.dilation_w}, p, o.activation,
-                         o.leaky_alpha);
+} // namespace
+
+ConvAttrs resolveConvAttrs(const fb::Operator &op, const RefTensor &x,
+                           const RefTensor &w) {
+  if (op.type() == fb::OpType::CONV_2D)
+    return convAttrs(
+        resolveOptions<fb::Conv2DOptionsT>(op, fb::OpOptions::Conv2DOptions), x,
+        w);
+  return convAttrs(resolveOptions<fb::DepthwiseConv2DOptionsT>(
+                       op, fb::OpOptions::DepthwiseConv2DOptions),
+                   x, w);
 }
 
-RefTensor evalPool(const fb::Operator &op, const Inputs &in) {
-  const RefTensor &x = unaryInput(in);
+PoolAttrs resolvePoolAttrs(const fb::Operator &op, const RefTensor &x) {
   requireRank4(x, "input");
   auto o = resolveOptions<fb::Pool2DOptionsT>(op, fb::OpOptions::Pool2DOptions);
   const int64_t sh = resolvePoolStride(o.stride_h, o.filter_h);
@@ -116,10 +86,42 @@ RefTensor evalPool(const fb::Operator &op, const Inputs &in) {
   Pads p = resolvePadding(
       o.padding, x.shape[1], x.shape[2], o.filter_h, o.filter_w, sh, sw, 1, 1,
       Pads{o.pad_top, o.pad_bottom, o.pad_left, o.pad_right});
+  return PoolAttrs{{o.filter_h, o.filter_w}, {sh, sw}, p, o.count_include_pad};
+}
+
+namespace {
+
+// Ops without an options table: one being present means the model writer
+// and this reader disagree about the op, which is worth reporting.
+void expectNoOptions(const fb::Operator &op) {
+  if (op.options_type() != fb::OpOptions::NONE)
+    throw RefError("takes no options but has " +
+                   optionsName(op.options_type()));
+}
+
+const RefTensor &unaryInput(const Inputs &in) {
+  expectInputCount(in, 1, 1);
+  return required(in, 0, "input");
+}
+
+RefTensor evalConv(const fb::Operator &op, const Inputs &in) {
+  expectInputCount(in, 2, 3);
+  const RefTensor &x = required(in, 0, "input");
+  const RefTensor &w = required(in, 1, "filter");
+  const ConvAttrs a = resolveConvAttrs(op, x, w);
+  if (op.type() == fb::OpType::CONV_2D)
+    return conv2d(x, w, optional(in, 2), a.strides, a.dilations, a.pads,
+                  a.activation, a.leakyAlpha);
+  return depthwiseConv2d(x, w, optional(in, 2), a.strides, a.dilations, a.pads,
+                         a.activation, a.leakyAlpha);
+}
+
+RefTensor evalPool(const fb::Operator &op, const Inputs &in) {
+  const RefTensor &x = unaryInput(in);
+  const PoolAttrs a = resolvePoolAttrs(op, x);
   if (op.type() == fb::OpType::MAX_POOL_2D)
-    return maxPool2d(x, {o.filter_h, o.filter_w}, {sh, sw}, p);
-  return avgPool2d(x, {o.filter_h, o.filter_w}, {sh, sw}, p,
-                   o.count_include_pad);
+    return maxPool2d(x, a.window, a.strides, a.pads);
+  return avgPool2d(x, a.window, a.strides, a.pads, a.countIncludePad);
 }
 
 RefTensor evalBatchNorm(const fb::Operator &op, const Inputs &in) {

@@ -194,9 +194,10 @@ TEST(CompiledModel, RejectsBadDescriptions) {
     return errorOf(
         CompiledModel::fromFunctions(describeFake, inferFake, nullptr, "bad"));
   };
-  EXPECT_THAT(error([](dlc_model_desc &d) { d.abi_version = 2; }),
-              HasSubstr("bad: the model uses ABI version 2, but this runtime "
-                        "supports version 1"));
+  EXPECT_THAT(
+      error([](dlc_model_desc &d) { d.abi_version = DLC_ABI_VERSION + 1; }),
+      HasSubstr("bad: the model uses ABI version 3, but this runtime "
+                "supports version 2"));
   EXPECT_THAT(error([](dlc_model_desc &d) { d.batch_size = 0; }),
               HasSubstr("invalid model description: batch size 0"));
   EXPECT_THAT(error([](dlc_model_desc &d) { d.num_outputs = 0; }),

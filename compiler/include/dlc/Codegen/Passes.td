@@ -82,6 +82,11 @@ def DlcDestinationStyleEntry :
     into the caller's buffers with `bufferization.materialize_in_destination`.
     The caller owns every input and output buffer, so one-shot bufferization
     never has to return a fresh allocation across the function boundary.
+
+    A result with the attribute `dlc.in_place = k` is written into argument
+    k instead (the parameters and optimizer state of a training step): that
+    argument's `to_tensor` is `writable`, so bufferization updates it in
+    place when no later op reads the old value, and copies otherwise.
   }];
   let options = [
     Option<"entryName", "entry", "std::string", "\"infer\"",

@@ -25,11 +25,30 @@
 
 namespace dlc {
 
+/// Which function of the model a compile produces.
+enum class ModelFunction {
+  /// The forward pass with the weights compiled in (`dlc compile`).
+  Infer,
+  /// The forward pass reading its trainable weights from inputs flagged
+  /// DLC_TENSOR_PARAMETER (evaluation while training).
+  InferWithParameters,
+  /// Forward, loss, backward and optimizer update (docs/TRAINING.md); its
+  /// ABI is described in dlc_abi.h.
+  TrainStep,
+};
+
 struct CompileOptions : PipelineOptions {
   /// The batch size the code is specialized for (the runtime runs other
   /// batch sizes in chunks of it).
   int64_t batchSize = 1;
+  ModelFunction function = ModelFunction::Infer;
+  /// Used when `function` is TrainStep.
+  TrainingConfig training;
 };
+
+/// The training configuration a model file carries (its Training table;
+/// defaults where it has none).
+TrainingConfig trainingConfigOf(const ModelFile &model);
 
 /// What `dlc compile --emit=` produces; the first four are MLIR text that
 /// dlc-opt reads back.

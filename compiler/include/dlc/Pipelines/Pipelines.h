@@ -27,7 +27,29 @@ struct PipelineOptions {
 };
 
 /// dlc dialect (as imported) -> optimized dlc graph.
+/// How a training step is built (docs/TRAINING.md); the spellings are the
+/// options of --dlc-build-train-step.
+struct TrainingConfig {
+  std::string loss = "categorical_crossentropy";
+  std::string optimizer = "adam";
+  float beta1 = 0.9f, beta2 = 0.999f, epsilon = 1e-7f;
+  float momentum = 0.0f, rho = 0.9f, weightDecay = 0.0f;
+  bool nesterov = false;
+};
+
 void buildGraphPipeline(mlir::OpPassManager &pm, const PipelineOptions &opts);
+/// The graph stage of training: weights become `dlc.parameter` arguments of
+/// `opts.entry` before any folding, the graph passes run without the
+/// conv + activation + pool fusion (the backward reads the activation the
+/// pool consumes), then `--dlc-build-train-step` replaces the entry by the
+/// `train_step` function.
+void buildTrainingGraphPipeline(mlir::OpPassManager &pm,
+                                const PipelineOptions &opts,
+                                const TrainingConfig &training);
+/// The graph stage of a forward function that reads the weights from its
+/// arguments (for evaluating while training).
+void buildParameterInputGraphPipeline(mlir::OpPassManager &pm,
+                                      const PipelineOptions &opts);
 /// dlc graph -> linalg on tensors, tiled, fused and vectorized.
 void buildLinalgPipeline(mlir::OpPassManager &pm, const PipelineOptions &opts);
 /// tensors -> buffers: destination-passing entry, one-shot bufferization,

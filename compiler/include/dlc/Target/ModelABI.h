@@ -23,6 +23,7 @@ struct TensorSignature {
   std::string name;
   int32_t dtype = 0; // dlc_dtype
   std::vector<int64_t> shape;
+  int32_t flags = 0; // dlc_tensor_flags
 };
 
 /// What the ABI describes: taken from the entry function at tensor level

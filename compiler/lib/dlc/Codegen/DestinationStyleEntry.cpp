@@ -10,6 +10,8 @@
 
 #include "dlc/Codegen/Passes.h"
 
+#include "llvm/ADT/DenseSet.h"
+
 namespace dlc {
 #define GEN_PASS_DEF_DLCDESTINATIONSTYLEENTRY
 #include "dlc/Codegen/Passes.h.inc"
@@ -47,13 +49,31 @@ struct DestinationStyleEntryPass
     OpBuilder b = OpBuilder::atBlockBegin(&entry);
     Location loc = func.getLoc();
 
-    // Inputs: memref arguments, read through a restrict to_tensor.
+    // Results marked `dlc.in_place = k` overwrite input k (a training step's
+    // parameters and optimizer state); the others get an output argument.
+    SmallVector<std::optional<unsigned>> inPlaceOf(type.getNumResults());
+    llvm::SmallDenseSet<unsigned> overwritten;
+    for (unsigned i = 0; i < type.getNumResults(); ++i)
+      if (auto attr = func.getResultAttrOfType<IntegerAttr>(i, "dlc.in_place")) {
+        uint64_t k = attr.getValue().getZExtValue();
+        if (k >= type.getNumInputs() || type.getInput(k) != type.getResult(i) ||
+            !overwritten.insert(k).second) {
+          func.emitError("result ") << i << " cannot overwrite argument " << k;
+          return signalPassFailure();
+        }
+        inPlaceOf[i] = k;
+      }
+
+    // Inputs: memref arguments, read through a restrict to_tensor (writable
+    // when a result overwrites it: one-shot bufferization then updates the
+    // buffer in place, or copies where a later read would see the update).
     SmallVector<Type> argTypes;
     for (BlockArgument arg : entry.getArguments()) {
       auto tensorType = arg.getType();
       arg.setType(bufferTypeOf(tensorType));
       auto toTensor = bufferization::ToTensorOp::create(
-          b, loc, tensorType, arg, /*restrict=*/true, /*writable=*/false);
+          b, loc, tensorType, arg, /*restrict=*/true,
+          /*writable=*/overwritten.contains(arg.getArgNumber()));
       arg.replaceAllUsesExcept(toTensor, toTensor);
       argTypes.push_back(arg.getType());
     }
@@ -61,12 +81,18 @@ struct DestinationStyleEntryPass
     // Outputs: new trailing memref arguments the results materialize into.
     auto ret = cast<func::ReturnOp>(entry.getTerminator());
     b.setInsertionPoint(ret);
-    for (Value result : ret.getOperands()) {
-      BlockArgument out =
-          entry.addArgument(bufferTypeOf(result.getType()), loc);
-      argTypes.push_back(out.getType());
+    SmallVector<unsigned> outputResults;
+    for (auto [i, result] : llvm::enumerate(ret.getOperands())) {
+      Value dest;
+      if (inPlaceOf[i]) {
+        dest = entry.getArgument(*inPlaceOf[i]);
+      } else {
+        dest = entry.addArgument(bufferTypeOf(result.getType()), loc);
+        argTypes.push_back(dest.getType());
+        outputResults.push_back(i);
+      }
       bufferization::MaterializeInDestinationOp::create(
-          b, ret.getLoc(), TypeRange{}, result, out, /*restrict=*/true,
+          b, ret.getLoc(), TypeRange{}, result, dest, /*restrict=*/true,
           /*writable=*/true);
     }
 
@@ -75,7 +101,7 @@ struct DestinationStyleEntryPass
     func.getAllArgAttrs(argAttrs);
     func.getAllResultAttrs(resAttrs);
     argAttrs.resize(type.getNumInputs());
-    for (unsigned i = 0; i < type.getNumResults(); ++i)
+    for (unsigned i : outputResults)
       argAttrs.push_back(i < resAttrs.size() ? resAttrs[i] : DictionaryAttr());
     ret->setOperands({});
     func.setType(FunctionType::get(&getContext(), argTypes, {}));

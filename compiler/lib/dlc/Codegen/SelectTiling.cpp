@@ -22,6 +22,10 @@ namespace {
 // the broadcast input value and the filter vectors.
 constexpr int64_t kLanes = 16;
 constexpr int64_t kAccumulatorBudget = 26;
+/// Widest filter row that is unrolled rather than looped over.
+constexpr int64_t kMaxUnrolledFilterWidth = 8;
+/// Most input channels for which a filter row's columns are unrolled.
+constexpr int64_t kMaxChannelsForUnrolledColumns = 8;
 
 /// Returns the convolution-output width the pool root reads: the pooled
 /// width's windows, not the whole conv output (a floor-mode pool drops the
@@ -34,6 +38,21 @@ int64_t convWidthNeeded(linalg::LinalgOp pool, int64_t pooledWidth) {
   auto window = cast<ShapedType>(pool.getDpsInputOperand(1)->get().getType());
   int64_t strideW = strides ? strides.getValues<int64_t>()[1] : 1;
   return (pooledWidth - 1) * strideW + window.getDimSize(1);
+}
+
+/// The convolution of the chain ending in `root` (the root itself, or a
+/// few elementwise ops or a pool above it), if there is one.
+std::optional<linalg::Conv2DNhwcHwcfOp> chainConvolution(linalg::LinalgOp root) {
+  Operation *op = root;
+  for (int depth = 0; op && depth < 4; ++depth) {
+    if (auto conv = dyn_cast<linalg::Conv2DNhwcHwcfOp>(op))
+      return conv;
+    auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+    if (!linalgOp || linalgOp.getNumDpsInputs() == 0)
+      return std::nullopt;
+    op = linalgOp.getDpsInputOperand(0)->get().getDefiningOp();
+  }
+  return std::nullopt;
 }
 
 /// The largest divisor of `n` not above `limit` (at least 1): an exact
@@ -63,7 +82,24 @@ TileChoice chooseConvTiles(linalg::LinalgOp op, RankedTensorType type) {
   int64_t width = convWidthNeeded(op, type.getDimSize(2));
   int64_t tileW = largestDivisorAtMost(
       width, std::max<int64_t>(1, kAccumulatorBudget / vectorsPerPosition));
-  return {{1, 1, 0, 0}, {1, 1, tileW, tileF}, {1, 0, 0}};
+  // Vectorizing a filter row unrolls it: fine for a 3- or 5-wide filter,
+  // but a filter gradient computed as a convolution has the output
+  // gradient as its "filter" (26 wide for the reference CNN's first layer),
+  // and unrolling that made LLVM take a minute. Such rows get a loop.
+  //
+  // With many input channels, one filter row's contraction is long enough
+  // that holding the whole row's filter slice spills registers: filter
+  // columns one at a time measured 2x faster (13x13x32 -> 64 forward conv
+  // 0.50 -> 0.24 ms; its input gradient 1.36 -> 0.47 ms), while with one
+  // input channel the unrolled row stays faster (0.055 vs 0.091 ms).
+  int64_t tileKW = 0;
+  if (auto conv = chainConvolution(op)) {
+    auto filter = cast<ShapedType>(conv->getDpsInputs()[1].getType());
+    if (filter.getDimSize(1) > kMaxUnrolledFilterWidth ||
+        filter.getDimSize(2) > kMaxChannelsForUnrolledColumns)
+      tileKW = 1;
+  }
+  return {{1, 1, 0, 0}, {1, 1, tileW, tileF}, {1, tileKW, 0}};
 }
 
 /// Dense chains (rank-2 [N, M] roots). Tasks of up to 8 rows; a register

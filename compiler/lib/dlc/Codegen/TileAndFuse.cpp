@@ -33,6 +33,19 @@ namespace {
 
 using LoopType = scf::SCFTilingOptions::LoopType;
 
+/// Unit attribute the dlc-to-linalg lowering puts on producers that must be
+/// computed once, whole (e.g. a transposed operand of a gradient conv):
+/// fusing one into a tile would recompute it in every tile.
+constexpr llvm::StringLiteral kMaterializeAttr = "dlc.materialize";
+
+/// Greedy fusion, except of producers marked kMaterializeAttr.
+std::optional<scf::SCFTileAndFuseOptions::ControlFnResult>
+fuseUnlessMaterialized(tensor::ExtractSliceOp, OpResult producer, bool) {
+  if (producer.getOwner()->hasAttr(kMaterializeAttr))
+    return std::nullopt;
+  return scf::SCFTileAndFuseOptions::ControlFnResult{};
+}
+
 /// Tiles `op` and fuses its producers; replaces the uses of `op`. Returns the
 /// tiled ops (the tiled `op` first).
 FailureOr<SmallVector<Operation *>>
@@ -43,6 +56,7 @@ tileAndFuse(RewriterBase &rewriter, TilingInterface op,
   tiling.setLoopType(loopType);
   scf::SCFTileAndFuseOptions options;
   options.setTilingOptions(tiling);
+  options.setFusionControlFn(fuseUnlessMaterialized);
   rewriter.setInsertionPoint(op);
   FailureOr<scf::SCFTileAndFuseResult> result =
       scf::tileConsumerAndFuseProducersUsingSCF(rewriter, op, options);

@@ -40,6 +40,29 @@ std::optional<EmitKind> parseEmitKind(const std::string &text) {
   return std::nullopt;
 }
 
+TrainingConfig trainingConfigOf(const ModelFile &model) {
+  TrainingConfig config;
+  const fb::Training *t = model.model()->training();
+  if (!t)
+    return config;
+  static const char *const losses[] = {
+      "categorical_crossentropy", "sparse_categorical_crossentropy",
+      "binary_crossentropy", "mean_squared_error"};
+  static const char *const optimizers[] = {"sgd", "adam", "adagrad",
+                                           "rmsprop"};
+  // The model was validated, so the enums are in range.
+  config.loss = losses[size_t(t->loss())];
+  config.optimizer = optimizers[size_t(t->optimizer())];
+  config.beta1 = t->beta1();
+  config.beta2 = t->beta2();
+  config.epsilon = t->epsilon();
+  config.momentum = t->momentum();
+  config.nesterov = t->nesterov();
+  config.weightDecay = t->weight_decay();
+  config.rho = t->rho();
+  return config;
+}
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -89,7 +112,19 @@ public:
 
     start = Clock::now();
     PassManager pm(&ctx_);
-    buildGraphPipeline(pm, options_);
+    switch (options_.function) {
+    case ModelFunction::Infer:
+      buildGraphPipeline(pm, options_);
+      break;
+    case ModelFunction::InferWithParameters:
+      buildParameterInputGraphPipeline(pm, options_);
+      break;
+    case ModelFunction::TrainStep:
+      buildTrainingGraphPipeline(pm, options_, options_.training);
+      // From here on the pipelines work on the function it created.
+      options_.entry = "train_step";
+      break;
+    }
     if (kind != EmitKind::Dlc)
       buildLinalgPipeline(pm, options_);
     if (failed(pm.run(*module_)))
@@ -126,6 +161,8 @@ public:
   ModuleOp module() { return *module_; }
   const ModelSignature &signature() const { return signature_; }
   const CompileOptions &options() const { return options_; }
+  /// The compiled function's name (it changes for a training step).
+  const std::string &entry() const { return options_.entry; }
 
 private:
   const ModelFile &file_;
@@ -169,7 +206,7 @@ Status compileModel(const ModelFile &model, const CompileOptions &options,
   auto start = Clock::now();
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule = translateAndOptimize(
-      session.module(), llvmContext, options.entry, session.signature());
+      session.module(), llvmContext, session.entry(), session.signature());
   if (!llvmModule)
     return Status::error(model.path() + ": translation to LLVM IR failed");
   Status result = Status::success();
@@ -215,7 +252,7 @@ jitCompile(const ModelFile &model, const CompileOptions &options,
     return s;
   auto start = Clock::now();
   auto engine =
-      dlc::jitCompile(session.module(), options.entry, session.signature());
+      dlc::jitCompile(session.module(), session.entry(), session.signature());
   if (!engine)
     return Status::error(model.path() + ": JIT compilation failed: " +
                          llvm::toString(engine.takeError()));

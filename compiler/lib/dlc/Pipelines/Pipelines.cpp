@@ -18,6 +18,8 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "llvm/Support/ErrorHandling.h"
 
+#include <cstdio>
+
 using namespace mlir;
 
 namespace dlc {
@@ -26,6 +28,13 @@ namespace {
 void addText(OpPassManager &pm, StringRef text) {
   if (failed(parsePassPipeline(text, pm, llvm::errs())))
     llvm::report_fatal_error("dlc: internal pipeline text does not parse");
+}
+
+/// Round-trips exactly through the pass option parser.
+std::string floatText(float value) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.9g", double(value));
+  return text;
 }
 
 std::string joinInts(const std::vector<int64_t> &values) {
@@ -40,6 +49,30 @@ void buildGraphPipeline(OpPassManager &pm, const PipelineOptions &opts) {
   GraphPipelineOptions graph;
   graph.fuseConvActPool = opts.fuse;
   buildDlcGraphPipeline(pm, graph);
+}
+
+void buildTrainingGraphPipeline(OpPassManager &pm, const PipelineOptions &opts,
+                                const TrainingConfig &t) {
+  addText(pm, "dlc-lift-parameters{entry=" + opts.entry + "}");
+  GraphPipelineOptions graph;
+  graph.fuseConvActPool = false;
+  buildDlcGraphPipeline(pm, graph);
+  addText(pm, "dlc-build-train-step{entry=" + opts.entry +
+                  " loss=" + t.loss + " optimizer=" + t.optimizer +
+                  " beta1=" + floatText(t.beta1) +
+                  " beta2=" + floatText(t.beta2) +
+                  " epsilon=" + floatText(t.epsilon) +
+                  " momentum=" + floatText(t.momentum) +
+                  " rho=" + floatText(t.rho) +
+                  " weight-decay=" + floatText(t.weightDecay) +
+                  " nesterov=" + (t.nesterov ? "true" : "false") + "}");
+  addText(pm, "canonicalize,cse");
+}
+
+void buildParameterInputGraphPipeline(OpPassManager &pm,
+                                      const PipelineOptions &opts) {
+  addText(pm, "dlc-lift-parameters{entry=" + opts.entry + "}");
+  buildGraphPipeline(pm, opts);
 }
 
 void buildLinalgPipeline(OpPassManager &pm, const PipelineOptions &opts) {
@@ -82,7 +115,8 @@ void buildBufferizePipeline(OpPassManager &pm, const PipelineOptions &opts) {
 
 void buildLLVMPipeline(OpPassManager &pm, const PipelineOptions &) {
   addText(pm,
-          "func.func(dlc-lower-strided-copies,dlc-approximate-math),"
+          "func.func(dlc-lower-strided-copies,dlc-approximate-math,"
+          "lower-vector-multi-reduction),"
           "convert-linalg-to-loops,canonicalize,cse,fold-memref-alias-ops,"
           "convert-vector-to-scf{full-unroll=true},lower-affine,"
           "convert-scf-to-cf,expand-strided-metadata,lower-affine,"

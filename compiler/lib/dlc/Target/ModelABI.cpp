@@ -2,7 +2,10 @@
 
 #include "dlc/Target/ModelABI.h"
 
+#include "dlc/runtime/dlc_abi.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/IR/IRBuilder.h"
 
 using namespace mlir;
@@ -43,17 +46,37 @@ FailureOr<ModelSignature> readSignature(ModuleOp module, StringRef entry,
   sig.name = module.getSymName() ? module.getSymName()->str() : "model";
   sig.batchSize = batchSize;
   FunctionType type = func.getFunctionType();
+  // Results written in place into an argument are not outputs of the ABI.
+  llvm::SmallDenseSet<uint64_t> updated;
+  for (unsigned i = 0; i < type.getNumResults(); ++i)
+    if (auto k = func.getResultAttrOfType<IntegerAttr>(i, "dlc.in_place"))
+      updated.insert(k.getValue().getZExtValue());
   for (auto [i, t] : llvm::enumerate(type.getInputs())) {
     if (!isa<RankedTensorType>(t) || !cast<ShapedType>(t).hasStaticShape())
       return func.emitError("entry arguments must be static tensors"), failure();
-    sig.inputs.push_back(
-        tensorSignature(t, func.getArgAttrDict(i), "input_" + std::to_string(i)));
+    TensorSignature input =
+        tensorSignature(t, func.getArgAttrDict(i), "input_" + std::to_string(i));
+    if (func.getArgAttr(i, "dlc.parameter"))
+      input.flags |= DLC_TENSOR_PARAMETER | DLC_TENSOR_UNBATCHED;
+    if (func.getArgAttr(i, "dlc.optimizer_state"))
+      input.flags |= DLC_TENSOR_OPTIMIZER_STATE | DLC_TENSOR_UNBATCHED;
+    if (func.getArgAttr(i, "dlc.unbatched"))
+      input.flags |= DLC_TENSOR_UNBATCHED;
+    if (updated.contains(i))
+      input.flags |= DLC_TENSOR_UPDATED;
+    sig.inputs.push_back(std::move(input));
   }
   for (auto [i, t] : llvm::enumerate(type.getResults())) {
     if (!isa<RankedTensorType>(t) || !cast<ShapedType>(t).hasStaticShape())
       return func.emitError("entry results must be static tensors"), failure();
-    sig.outputs.push_back(tensorSignature(t, func.getResultAttrDict(i),
-                                          "output_" + std::to_string(i)));
+    if (func.getResultAttr(i, "dlc.in_place"))
+      continue;
+    TensorSignature output = tensorSignature(t, func.getResultAttrDict(i),
+                                             "output_" + std::to_string(i));
+    // A scalar (a training step's loss) has no batch dimension.
+    if (output.shape.empty())
+      output.flags |= DLC_TENSOR_UNBATCHED;
+    sig.outputs.push_back(std::move(output));
   }
   return sig;
 }
@@ -80,7 +103,8 @@ llvm::Constant *tensorDescs(llvm::Module &m, llvm::StructType *descType,
         shapeInit, (prefix + "_shape_" + Twine(i)).str());
     descs.push_back(llvm::ConstantStruct::get(
         descType, {name, llvm::ConstantInt::get(i32, t.dtype),
-                   llvm::ConstantInt::get(i32, t.shape.size()), shape}));
+                   llvm::ConstantInt::get(i32, t.shape.size()), shape,
+                   llvm::ConstantInt::get(i32, t.flags)}));
     (void)i64;
   }
   auto *arrayType = llvm::ArrayType::get(descType, descs.size());
@@ -103,7 +127,7 @@ LogicalResult emitModelABI(llvm::Module &m, StringRef entry,
   auto *ptr = llvm::PointerType::get(ctx, 0);
 
   // Layouts mirror dlc_tensor_desc and dlc_model_desc (natural C alignment).
-  auto *tensorDesc = llvm::StructType::create(ctx, {ptr, i32, i32, ptr},
+  auto *tensorDesc = llvm::StructType::create(ctx, {ptr, i32, i32, ptr, i32},
                                               "dlc_tensor_desc");
   auto *modelDesc = llvm::StructType::create(
       ctx, {i32, ptr, i64, i32, i32, ptr, ptr, i64}, "dlc_model_desc");
@@ -115,7 +139,7 @@ LogicalResult emitModelABI(llvm::Module &m, StringRef entry,
       m, modelDesc, true, llvm::GlobalValue::PrivateLinkage,
       llvm::ConstantStruct::get(
           modelDesc,
-          {llvm::ConstantInt::get(i32, 1), name,
+          {llvm::ConstantInt::get(i32, DLC_ABI_VERSION), name,
            llvm::ConstantInt::get(i64, sig.batchSize),
            llvm::ConstantInt::get(i32, sig.inputs.size()),
            llvm::ConstantInt::get(i32, sig.outputs.size()),

@@ -58,10 +58,15 @@ public:
   const dlc_model_desc &desc() const { return *desc_; }
   /// The library path, or the name given to fromFunctions.
   const std::string &name() const { return name_; }
+  /// The compiled entry point itself, for callers that bind buffers
+  /// themselves (dlc::Trainer drives a training step through it).
+  dlc_model_infer_fn function() const { return infer_; }
 
   /// Runs the model on `inputs` (in desc().inputs order). Every input must
-  /// have the described dtype and non-batch dims, and all must share one
-  /// batch size N >= 0; the outputs have batch N.
+  /// have the described dtype and non-batch dims, and all batched inputs
+  /// must share one batch size N >= 0; the outputs have batch N. Inputs
+  /// flagged DLC_TENSOR_UNBATCHED (e.g. weights given as inputs) are passed
+  /// whole to every chunk. A training step is refused: it updates inputs.
   StatusOr<std::vector<HostTensor>>
   run(const std::vector<HostTensor> &inputs,
       const RunOptions &options = RunOptions()) const;

@@ -20,7 +20,14 @@
  * performs no heap allocation of its own. Returns 0 on success.
  *
  * Thread-safety: `dlc_model_infer` keeps no state between calls. Concurrent
- * calls are safe as long as each uses its own outputs and workspace.
+ * calls are safe as long as each uses its own outputs and workspace (and,
+ * for a training step, its own DLC_TENSOR_UPDATED inputs).
+ *
+ * A training step (made by `dlc train` or dlc::Trainer) has the same two
+ * symbols: its inputs are the data, the labels, the step's hyper-parameters,
+ * the parameters and the optimizer state, the last two flagged
+ * DLC_TENSOR_UPDATED and overwritten by the call; its outputs are the loss
+ * and the model's output for the batch.
  *
  * This header is plain C and needs neither LLVM nor MLIR.
  */
@@ -33,7 +40,7 @@
 extern "C" {
 #endif
 
-#define DLC_ABI_VERSION 1
+#define DLC_ABI_VERSION 2
 
 /* Element types; the values match the model schema's DType. */
 enum dlc_dtype {
@@ -43,11 +50,27 @@ enum dlc_dtype {
   DLC_DTYPE_U8 = 3,
 };
 
+/* Bits of dlc_tensor_desc.flags. */
+enum dlc_tensor_flags {
+  /* shape[0] is not the batch: the tensor is passed whole (parameters,
+     optimizer state, a training step's hyper-parameters and loss). */
+  DLC_TENSOR_UNBATCHED = 1,
+  /* An input the call overwrites with its new value (a training step
+     updates parameters and optimizer state in place). */
+  DLC_TENSOR_UPDATED = 2,
+  /* A trainable parameter of the model (named like its tensor). */
+  DLC_TENSOR_PARAMETER = 4,
+  /* Optimizer state of a parameter ("<param>/m", "<param>/v", ...). */
+  DLC_TENSOR_OPTIMIZER_STATE = 8,
+};
+
 typedef struct dlc_tensor_desc {
   const char *name;
   int32_t dtype; /* enum dlc_dtype */
   int32_t rank;
-  const int64_t *shape; /* rank entries; shape[0] is the batch */
+  const int64_t *shape; /* rank entries; shape[0] is the batch unless
+                           DLC_TENSOR_UNBATCHED */
+  int32_t flags;        /* enum dlc_tensor_flags */
 } dlc_tensor_desc;
 
 typedef struct dlc_model_desc {

@@ -36,6 +36,13 @@ void populateDlcToLinalgConversionPatterns(RewritePatternSet &patterns) {
   populateElementwisePatterns(patterns);
   populateNormalizationPatterns(patterns);
   populateShapePatterns(patterns);
+  populateConvGradPatterns(patterns);
+  populateDepthwiseGradPatterns(patterns);
+  populatePoolGradPatterns(patterns);
+  populateElementwiseGradPatterns(patterns);
+  populateTrainingShapePatterns(patterns);
+  populateLossPatterns(patterns);
+  populateOptimizerPatterns(patterns);
 }
 
 namespace {

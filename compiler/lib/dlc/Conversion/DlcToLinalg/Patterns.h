@@ -26,6 +26,21 @@ void populatePoolPatterns(mlir::RewritePatternSet &patterns);
 void populateElementwisePatterns(mlir::RewritePatternSet &patterns);
 void populateNormalizationPatterns(mlir::RewritePatternSet &patterns);
 void populateShapePatterns(mlir::RewritePatternSet &patterns);
+// Training: gradients, losses and optimizer updates.
+void populateConvGradPatterns(mlir::RewritePatternSet &patterns);
+void populateDepthwiseGradPatterns(mlir::RewritePatternSet &patterns);
+void populatePoolGradPatterns(mlir::RewritePatternSet &patterns);
+void populateElementwiseGradPatterns(mlir::RewritePatternSet &patterns);
+void populateTrainingShapePatterns(mlir::RewritePatternSet &patterns);
+void populateLossPatterns(mlir::RewritePatternSet &patterns);
+void populateOptimizerPatterns(mlir::RewritePatternSet &patterns);
+
+/// Unit attribute on an op that the code generator must compute once, as a
+/// whole, rather than fuse into the tiles of a consumer: a transposed or
+/// flipped operand of a contraction is read by every tile, so fusing it
+/// would recompute it once per tile. dlc-tile-and-fuse refuses to fuse ops
+/// that carry it (it spells the same name).
+inline constexpr llvm::StringLiteral kMaterializeAttrName = "dlc.materialize";
 
 /// Computes one scalar of a generic's body from the block arguments that
 /// belong to its inputs (and, for reductions, the accumulator last).
@@ -66,6 +81,35 @@ mlir::Value createPool(mlir::OpBuilder &b, mlir::Location loc, PoolKind kind,
 /// `act(x)` on one f32 scalar.
 mlir::Value createActivationScalar(mlir::OpBuilder &b, mlir::Location loc,
                                    mlir::Value x, Activation act, float alpha);
+
+/// `act'(x)` computed from the activation's output `y = act(x)` (each
+/// supported activation's derivative is a function of its output): relu
+/// `y > 0`, relu6 `0 < y < 6`, leaky relu `y > 0 ? 1 : alpha`, sigmoid
+/// `y (1 - y)`, tanh `1 - y^2`; 1 for none.
+mlir::Value createActivationDerivative(mlir::OpBuilder &b, mlir::Location loc,
+                                       mlir::Value y, Activation act,
+                                       float alpha);
+
+/// A copy of `input` transposed by `perm` (`linalg.transpose`), marked
+/// kMaterializeAttrName so that tiled consumers read it instead of
+/// recomputing it.
+mlir::Value createMaterializedTranspose(mlir::OpBuilder &b, mlir::Location loc,
+                                        mlir::Value input,
+                                        llvm::ArrayRef<int64_t> perm);
+
+/// The output gradient of a convolution laid out for the transposed
+/// convolution that computes its input gradient: `dy` ([N, OH, OW, ...])
+/// dilated by `strides` and padded with zeros so that a stride-1
+/// correlation with the spatially flipped filter at `dilations` yields
+/// exactly `inputSpatial` ([H, W]) rows and columns. Returns a tensor of
+/// spatial size `inputSpatial + (K - 1) * dilation`.
+mlir::Value dilateForTransposedConv(mlir::OpBuilder &b, mlir::Location loc,
+                                    mlir::Value dy,
+                                    llvm::ArrayRef<int64_t> inputSpatial,
+                                    llvm::ArrayRef<int64_t> kernel,
+                                    llvm::ArrayRef<int64_t> strides,
+                                    llvm::ArrayRef<int64_t> dilations,
+                                    llvm::ArrayRef<int64_t> padding);
 
 /// Applies `act` and then a multiplication by `scale` to a whole tensor as
 /// one elementwise generic; returns `input` when there is nothing to do.

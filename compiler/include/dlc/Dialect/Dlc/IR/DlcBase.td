@@ -57,6 +57,21 @@ def Dlc_PoolKindAttr : EnumAttr<Dlc_Dialect, Dlc_PoolKind, "pool_kind"> {
   let assemblyFormat = "`<` $value `>`";
 }
 
+def Dlc_LossKind : I32EnumAttr<"LossKind",
+    "training loss, averaged over the batch (docs/TRAINING.md)", [
+  I32EnumAttrCase<"CategoricalCrossentropy", 0, "categorical_crossentropy">,
+  I32EnumAttrCase<"SparseCategoricalCrossentropy", 1,
+                  "sparse_categorical_crossentropy">,
+  I32EnumAttrCase<"BinaryCrossentropy", 2, "binary_crossentropy">,
+  I32EnumAttrCase<"MeanSquaredError", 3, "mean_squared_error">
+]> {
+  let cppNamespace = "::dlc";
+  let genSpecializedAttr = 0;
+}
+def Dlc_LossKindAttr : EnumAttr<Dlc_Dialect, Dlc_LossKind, "loss"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
 // Spatial attributes. Paddings are explicit (top, bottom, left, right): the
 // importer resolves SAME/VALID, so every consumer sees one representation.
 def Dlc_Pair : ConfinedAttr<DenseI64ArrayAttr, [DenseArrayCount<2>]>;

@@ -418,4 +418,6 @@ def Dlc_PadOp : Dlc_Op<"pad", [Pure, InferTypeOpAdaptor]> {
   let hasVerifier = 1;
 }
 
+include "dlc/Dialect/Dlc/IR/DlcTrainingOps.td"
+
 #endif // DLC_DIALECT_DLC_IR_DLCOPS_TD

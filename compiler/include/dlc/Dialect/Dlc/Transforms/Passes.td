@@ -121,4 +121,94 @@ def DlcInferShapes : Pass<"dlc-infer-shapes", "::mlir::func::FuncOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def DlcLiftParameters : Pass<"dlc-lift-parameters", "::mlir::ModuleOp"> {
+  let summary = "Turn trainable weights into arguments of the entry function";
+  let description = [{
+    Every constant that is the filter or bias of a `conv2d`,
+    `depthwise_conv2d` or `dense`, or the scale or offset of a `batch_norm`
+    (the trainable parameters of docs/TRAINING.md), becomes a trailing
+    argument of the entry function, named by the constant's location (the
+    model's tensor name) in its `dlc.name` attribute and marked
+    `dlc.parameter`. Training updates these arguments in place, and an
+    evaluation function compiled this way reads the current weights instead
+    of the ones baked in at compile time. Run it before the graph passes, so
+    that no folding merges a parameter into something else.
+
+    Example:
+    ```mlir
+    func.func @infer(%x: tensor<8x4xf32>) -> tensor<8x2xf32> {
+      %w = dlc.constant dense<...> : tensor<4x2xf32> loc("dense/kernel")
+      %y = dlc.dense %x, %w : ...
+    // becomes
+    func.func @infer(%x: tensor<8x4xf32>, %w: tensor<4x2xf32>
+                     {dlc.name = "dense/kernel", dlc.parameter}) -> ...
+    ```
+  }];
+  let options = [
+    Option<"entryName", "entry", "std::string", /*default=*/"\"infer\"",
+           "The function whose weights become arguments">
+  ];
+  let dependentDialects = ["::dlc::DlcDialect"];
+}
+
+def DlcBuildTrainStep : Pass<"dlc-build-train-step", "::mlir::ModuleOp"> {
+  let summary = "Differentiate the model and build its training step";
+  let description = [{
+    From the entry function (whose trainable weights are `dlc.parameter`
+    arguments, see `--dlc-lift-parameters`) builds `train_step`: the forward
+    pass, the loss, the backward pass (reverse-mode differentiation of every
+    op, gradients of values with several uses summed) and the optimizer
+    update of every parameter, all in one function. Its arguments are the
+    entry's inputs, the labels, the step's hyper-parameters
+    (`tensor<2xf32>`: learning rate and step size, computed by the host),
+    the parameters and the optimizer state; it returns the loss and the
+    model's output, then the new parameters and state, each result marked
+    `dlc.in_place` with the argument it overwrites.
+
+    Gradients stay at graph level (`dlc.conv2d_filter_grad`,
+    `dlc.pool2d_grad`, ...) and lower through the same tiling as the forward
+    ops. The categorical losses are computed from the logits of a final
+    softmax, binary cross-entropy from those of a final sigmoid. A pool
+    whose input is the only use of a conv or dense activation gets one
+    `dlc.pool2d_grad` through the pool and the activation. Ops without a
+    training form (batch_norm in training mode, dropout) are reported as
+    unsupported at their location.
+
+    Example:
+    ```mlir
+    // dlc-opt --dlc-lift-parameters --dlc-build-train-step="optimizer=adam"
+    func.func @train_step(%x: tensor<8x4xf32>, %labels: tensor<8x2xf32>,
+        %hyper: tensor<2xf32>, %w: tensor<4x2xf32>, %w_m: tensor<4x2xf32>,
+        %w_v: tensor<4x2xf32>)
+        -> (tensor<f32>, tensor<8x2xf32>, tensor<4x2xf32> {dlc.in_place = 3},
+            tensor<4x2xf32> {dlc.in_place = 4},
+            tensor<4x2xf32> {dlc.in_place = 5})
+    ```
+  }];
+  let options = [
+    Option<"entryName", "entry", "std::string", /*default=*/"\"infer\"",
+           "The forward function to differentiate">,
+    Option<"trainName", "train-entry", "std::string",
+           /*default=*/"\"train_step\"", "Name of the function to create">,
+    Option<"loss", "loss", "std::string",
+           /*default=*/"\"categorical_crossentropy\"",
+           "categorical_crossentropy, sparse_categorical_crossentropy, "
+           "binary_crossentropy or mean_squared_error">,
+    Option<"optimizer", "optimizer", "std::string", /*default=*/"\"adam\"",
+           "sgd, adam, adagrad or rmsprop">,
+    Option<"beta1", "beta1", "float", /*default=*/"0.9f", "Adam's beta1">,
+    Option<"beta2", "beta2", "float", /*default=*/"0.999f", "Adam's beta2">,
+    Option<"epsilon", "epsilon", "float", /*default=*/"1.0e-7f",
+           "Epsilon of Adam, AdaGrad and RMSprop">,
+    Option<"momentum", "momentum", "float", /*default=*/"0.0f",
+           "SGD momentum">,
+    Option<"nesterov", "nesterov", "bool", /*default=*/"false",
+           "Nesterov momentum for SGD">,
+    Option<"rho", "rho", "float", /*default=*/"0.9f", "RMSprop's decay">,
+    Option<"weightDecay", "weight-decay", "float", /*default=*/"0.0f",
+           "Decoupled weight decay">
+  ];
+  let dependentDialects = ["::dlc::DlcDialect"];
+}
+
 #endif // DLC_DIALECT_DLC_TRANSFORMS_PASSES_TD

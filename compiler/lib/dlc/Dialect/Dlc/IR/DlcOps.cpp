@@ -55,11 +55,10 @@ namespace {
 RankedTensorType f32Tensor(MLIRContext *ctx, ArrayRef<int64_t> shape) {
   return RankedTensorType::get(shape, Float32Type::get(ctx));
 }
+} // namespace
 
-/// Shared checks and shape computation of conv2d, depthwise_conv2d and the
-/// convolution part of fused_conv2d. Returns the conv output shape.
 FailureOr<SmallVector<int64_t>>
-inferConvShape(std::optional<Location> loc, ShapedType input, ShapedType filter,
+dlc::inferConvShape(std::optional<Location> loc, ShapedType input, ShapedType filter,
                ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
                ArrayRef<int64_t> padding, bool depthwise) {
   if (input.getRank() != 4 || filter.getRank() != 4)
@@ -92,6 +91,7 @@ inferConvShape(std::optional<Location> loc, ShapedType input, ShapedType filter,
   return shape;
 }
 
+namespace {
 LogicalResult verifyBias(Operation *op, Value bias, int64_t channels) {
   if (!bias)
     return success();

@@ -1,0 +1,257 @@
+//===- BuildTrainStep.cpp - forward, loss, backward, update in one func ---===//
+//
+// The whole training step is one function so that the compiler sees it all:
+// the backward ops are tiled and fused like the forward ones, the memory
+// planner places the activations the backward keeps in the same workspace,
+// and the update writes the parameters in place (`dlc.in_place` results,
+// honoured by the destination-style entry) without a round trip through the
+// host.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Gradients.h"
+
+#include "dlc/Dialect/Dlc/IR/DlcOps.h"
+#include "dlc/Dialect/Dlc/Transforms/Passes.h"
+
+namespace dlc {
+#define GEN_PASS_DEF_DLCBUILDTRAINSTEP
+#include "dlc/Dialect/Dlc/Transforms/Passes.h.inc"
+} // namespace dlc
+
+using namespace mlir;
+using namespace dlc;
+
+namespace {
+
+/// Slot names of each optimizer's state, in the update op's operand order.
+SmallVector<StringRef> stateSlots(StringRef optimizer, float momentum) {
+  if (optimizer == "adam")
+    return {"m", "v"};
+  if (optimizer == "adagrad")
+    return {"accumulator"};
+  if (optimizer == "rmsprop")
+    return {"mean_square"};
+  if (momentum != 0.0f)
+    return {"velocity"};
+  return {};
+}
+
+struct BuildTrainStepPass
+    : public dlc::impl::DlcBuildTrainStepBase<BuildTrainStepPass> {
+  using DlcBuildTrainStepBase::DlcBuildTrainStepBase;
+
+  void runOnOperation() override;
+
+  /// Builds the loss on the model output `prediction` and seeds the
+  /// backward pass; returns the scalar loss.
+  Value buildLoss(OpBuilder &b, ReverseModeBuilder &reverse, Value prediction,
+                  Value labels, LossKind kind);
+  /// Emits the update of `param`; returns the new parameter then state.
+  SmallVector<Value> buildUpdate(OpBuilder &b, Location loc, Value param,
+                                 Value grad, Value hyper, ValueRange state);
+};
+
+Value BuildTrainStepPass::buildLoss(OpBuilder &b, ReverseModeBuilder &reverse,
+                                    Value prediction, Value labels,
+                                    LossKind kind) {
+  Location loc = prediction.getLoc();
+  Operation *last = prediction.getDefiningOp();
+  bool categorical = kind == LossKind::CategoricalCrossentropy ||
+                     kind == LossKind::SparseCategoricalCrossentropy;
+  bool binary = kind == LossKind::BinaryCrossentropy;
+  auto seedWithLogits = [&](Value logits) {
+    reverse.skip(last);
+    reverse.seed(logits, LossGradOp::create(b, loc, prediction.getType(),
+                                            prediction, labels, kind,
+                                            /*from_logits=*/true));
+    return LossOp::create(b, loc, RankedTensorType::get({}, b.getF32Type()),
+                          logits, labels, kind, /*from_logits=*/true)
+        .getResult();
+  };
+  // The stable form computes log(softmax(z)) from z directly, and its
+  // gradient with respect to z needs no division by p.
+  if (auto softmax = dyn_cast_if_present<SoftmaxOp>(last);
+      softmax && categorical &&
+      (int64_t(softmax.getAxis()) == -1 ||
+       int64_t(softmax.getAxis()) == softmax.getType().getRank() - 1))
+    return seedWithLogits(softmax.getInput());
+  if (auto sigmoid = dyn_cast_if_present<SigmoidOp>(last); sigmoid && binary)
+    return seedWithLogits(sigmoid.getInput());
+  // A sigmoid fused into the last layer has no logits value to read, but
+  // its pre-activation gradient is still the stable (p - y) / count.
+  if (last && binary && isa<DenseOp, Conv2DOp, DepthwiseConv2DOp>(last) &&
+      last->getAttrOfType<ActivationAttr>("activation").getValue() ==
+          Activation::Sigmoid) {
+    reverse.seedPreActivation(
+        last, LossGradOp::create(b, loc, prediction.getType(), prediction,
+                                 labels, kind, /*from_logits=*/true));
+  } else {
+    reverse.seed(prediction,
+                 LossGradOp::create(b, loc, prediction.getType(), prediction,
+                                    labels, kind, /*from_logits=*/false));
+  }
+  return LossOp::create(b, loc, RankedTensorType::get({}, b.getF32Type()),
+                        prediction, labels, kind, /*from_logits=*/false);
+}
+
+SmallVector<Value> BuildTrainStepPass::buildUpdate(OpBuilder &b, Location loc,
+                                                   Value param, Value grad,
+                                                   Value hyper,
+                                                   ValueRange state) {
+  FloatAttr wd = b.getF32FloatAttr(weightDecay),
+            eps = b.getF32FloatAttr(epsilon);
+  Operation *update;
+  if (optimizer == "adam")
+    update = AdamUpdateOp::create(
+        b, loc, TypeRange{param.getType(), param.getType(), param.getType()},
+        param, grad, hyper, state[0], state[1], b.getF32FloatAttr(beta1),
+        b.getF32FloatAttr(beta2), eps, wd);
+  else if (optimizer == "adagrad")
+    update = AdagradUpdateOp::create(
+        b, loc, TypeRange{param.getType(), param.getType()}, param, grad,
+        hyper, state[0], eps, wd);
+  else if (optimizer == "rmsprop")
+    update = RmspropUpdateOp::create(
+        b, loc, TypeRange{param.getType(), param.getType()}, param, grad,
+        hyper, state[0], b.getF32FloatAttr(rho), eps, wd);
+  else
+    update = SgdUpdateOp::create(
+        b, loc,
+        state.empty() ? TypeRange{param.getType()}
+                      : TypeRange{param.getType(), param.getType()},
+        param, grad, hyper, state.empty() ? Value() : state[0],
+        b.getF32FloatAttr(momentum), b.getBoolAttr(nesterov), wd);
+  return SmallVector<Value>(update->getResults());
+}
+
+void BuildTrainStepPass::runOnOperation() {
+  ModuleOp module = getOperation();
+  MLIRContext *ctx = &getContext();
+  auto forward = module.lookupSymbol<func::FuncOp>(entryName);
+  if (!forward) {
+    module.emitError("no entry function @") << entryName;
+    return signalPassFailure();
+  }
+  std::optional<LossKind> kind = symbolizeLossKind(loss);
+  if (!kind) {
+    module.emitError("unknown loss '") << loss << "'";
+    return signalPassFailure();
+  }
+  if (!llvm::is_contained({"sgd", "adam", "adagrad", "rmsprop"},
+                          StringRef(optimizer))) {
+    module.emitError("unknown optimizer '") << optimizer << "'";
+    return signalPassFailure();
+  }
+  auto ret = cast<func::ReturnOp>(forward.getBody().front().getTerminator());
+  if (ret.getNumOperands() != 1) {
+    forward.emitError("training needs a model with one output, this one has ")
+        << ret.getNumOperands();
+    return signalPassFailure();
+  }
+
+  // The train step is the forward function grown in place: arguments
+  // [inputs..., labels, hyper, parameters..., state...].
+  func::FuncOp step = forward;
+  step.setSymName(trainName);
+  Block &body = step.getBody().front();
+  unsigned numInputs = 0;
+  SmallVector<BlockArgument> params;
+  for (BlockArgument arg : body.getArguments()) {
+    if (step.getArgAttr(arg.getArgNumber(), "dlc.parameter"))
+      params.push_back(arg);
+    else if (params.empty())
+      ++numInputs;
+    else {
+      step.emitError("model inputs must come before the parameters");
+      return signalPassFailure();
+    }
+  }
+  if (params.empty()) {
+    step.emitError("the model has no trainable parameters");
+    return signalPassFailure();
+  }
+  Value prediction = ret.getOperand(0);
+  auto predType = cast<RankedTensorType>(prediction.getType());
+  Type labelType =
+      *kind == LossKind::SparseCategoricalCrossentropy
+          ? RankedTensorType::get({predType.getDimSize(0)},
+                                  IntegerType::get(ctx, 32))
+          : Type(predType);
+  auto named = [&](StringRef name) {
+    return DictionaryAttr::get(
+        ctx, {NamedAttribute(StringAttr::get(ctx, "dlc.name"),
+                             StringAttr::get(ctx, name))});
+  };
+  Location loc = step.getLoc();
+  auto hyperAttrs = DictionaryAttr::get(
+      ctx, {NamedAttribute(StringAttr::get(ctx, "dlc.name"),
+                           StringAttr::get(ctx, "hyper")),
+            NamedAttribute(StringAttr::get(ctx, "dlc.unbatched"),
+                           UnitAttr::get(ctx))});
+  if (failed(step.insertArgument(numInputs, labelType, named("labels"), loc)) ||
+      failed(step.insertArgument(numInputs + 1,
+                                 RankedTensorType::get({2}, Float32Type::get(ctx)),
+                                 hyperAttrs, loc)))
+    return signalPassFailure();
+  Value labels = step.getArgument(numInputs);
+  Value hyper = step.getArgument(numInputs + 1);
+
+  SmallVector<Operation *> forwardOps;
+  for (Operation &op : body.without_terminator())
+    forwardOps.push_back(&op);
+
+  OpBuilder b(ret);
+  ReverseModeBuilder reverse(b, ValueRange(SmallVector<Value>(params.begin(),
+                                                              params.end())));
+  Value lossValue = buildLoss(b, reverse, prediction, labels, *kind);
+  if (failed(reverse.run(forwardOps)))
+    return signalPassFailure();
+
+  SmallVector<Value> results{lossValue, prediction};
+  SmallVector<DictionaryAttr> resultAttrs{named("loss"), named("output")};
+  SmallVector<StringRef> slots = stateSlots(optimizer, momentum);
+  for (BlockArgument param : params) {
+    Value grad = reverse.gradientOf(param);
+    if (!grad) // The parameter does not reach the loss: nothing to update.
+      continue;
+    std::string name =
+        step.getArgAttrOfType<StringAttr>(param.getArgNumber(), "dlc.name")
+            .str();
+    SmallVector<Value> state;
+    SmallVector<unsigned> stateIndices;
+    for (StringRef slot : slots) {
+      unsigned index = step.getNumArguments();
+      auto attrs = DictionaryAttr::get(
+          ctx, {NamedAttribute(StringAttr::get(ctx, "dlc.name"),
+                               StringAttr::get(ctx, name + "/" + slot.str())),
+                NamedAttribute(StringAttr::get(ctx, "dlc.optimizer_state"),
+                               UnitAttr::get(ctx))});
+      if (failed(step.insertArgument(index, param.getType(), attrs,
+                                     param.getLoc())))
+        return signalPassFailure();
+      state.push_back(step.getArgument(index));
+      stateIndices.push_back(index);
+    }
+    SmallVector<Value> updated =
+        buildUpdate(b, param.getLoc(), param, grad, hyper, state);
+    auto inPlace = [&](unsigned argIndex) {
+      return DictionaryAttr::get(
+          ctx, {NamedAttribute(StringAttr::get(ctx, "dlc.in_place"),
+                               b.getI64IntegerAttr(argIndex))});
+    };
+    results.push_back(updated[0]);
+    resultAttrs.push_back(inPlace(param.getArgNumber()));
+    for (auto [value, index] : llvm::zip(ArrayRef(updated).drop_front(),
+                                         stateIndices)) {
+      results.push_back(value);
+      resultAttrs.push_back(inPlace(index));
+    }
+  }
+  ret->setOperands(results);
+  step.setType(FunctionType::get(ctx, step.getArgumentTypes(),
+                                 ValueRange(results).getTypes()));
+  step.setAllResultAttrs(resultAttrs);
+}
+
+} // namespace
