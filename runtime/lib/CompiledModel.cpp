@@ -112,9 +112,11 @@ CompiledModel::create(dlc_model_describe_fn describe, dlc_model_infer_fn infer,
   if (d->batch_size < 1 || d->batch_size > kMaxBatch)
     return Status::error(invalid + ": batch size " +
                          std::to_string(d->batch_size));
+  // A function without outputs updates its inputs in place (a training
+  // step's optimizer update).
   if (d->num_inputs < 1 || d->num_inputs > kMaxTensorsPerSide ||
-      d->num_outputs < 1 || d->num_outputs > kMaxTensorsPerSide || !d->inputs ||
-      !d->outputs)
+      d->num_outputs < 0 || d->num_outputs > kMaxTensorsPerSide ||
+      !d->inputs || (d->num_outputs > 0 && !d->outputs))
     return Status::error(invalid + ": " + std::to_string(d->num_inputs) +
                          " inputs and " + std::to_string(d->num_outputs) +
                          " outputs");

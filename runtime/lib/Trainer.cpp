@@ -3,6 +3,7 @@
 #include "dlc/runtime/Trainer.h"
 
 #include "dlc/runtime/ModelBuilder.h"
+#include "dlc/runtime/ThreadPool.h"
 
 #include <cmath>
 #include <cstring>
@@ -92,10 +93,24 @@ Trainer::create(const ModelFile &model, TrainerOptions options,
     return Status::error(model.path() + ": batch size must be >= 1");
   std::unique_ptr<Trainer> t(
       new Trainer(model, std::move(options), std::move(compile)));
-  StatusOr<Variant *> v = t->variant(t->options_.batchSize, /*train=*/true);
+  // The parameters and state are named by the update's inputs, which the
+  // whole step and apply_gradients share.
+  StepKind kind = t->options_.threads > 1 ? StepKind::ApplyGradients
+                                          : StepKind::TrainStep;
+  StatusOr<Variant *> v = t->variant(
+      kind == StepKind::ApplyGradients ? 0 : t->options_.batchSize, kind);
   if (!v.ok())
     return v.status();
   DLC_RETURN_IF_ERROR(t->bindState((*v)->code->desc()));
+  // Compile the full batch's gradient functions now rather than in the
+  // first step (the last partial batch still compiles when it comes).
+  if (kind == StepKind::ApplyGradients)
+    for (int64_t rows : {(t->options_.batchSize + 1) / 2,
+                         t->options_.batchSize / 2})
+      if (rows > 0)
+        if (StatusOr<Variant *> g = t->variant(rows, StepKind::Gradients);
+            !g.ok())
+          return g.status();
   return t;
 }
 
@@ -158,12 +173,14 @@ Status Trainer::bindState(const dlc_model_desc &desc) {
   return Status::success();
 }
 
-StatusOr<Trainer::Variant *> Trainer::variant(int64_t batch, bool train) {
-  auto key = std::make_pair(batch, train);
+StatusOr<Trainer::Variant *> Trainer::variant(int64_t batch, StepKind kind) {
+  auto key = std::make_pair(batch, kind);
   auto it = variants_.find(key);
   if (it != variants_.end())
     return &it->second;
-  StatusOr<std::unique_ptr<CompiledModel>> code = compile_(batch, train);
+  // apply_gradients has no batch; it is compiled at batch 1.
+  StatusOr<std::unique_ptr<CompiledModel>> code =
+      compile_(std::max<int64_t>(batch, 1), kind);
   if (!code.ok())
     return code.status();
   Variant v;
@@ -183,6 +200,20 @@ const HostTensor *Trainer::tensor(const std::string &name) const {
 }
 
 namespace {
+/// Checks everything but the batch dimension.
+Status checkRows(const HostTensor &t, const dlc_tensor_desc &d,
+                 const std::string &what) {
+  bool ok = int32_t(t.dtype()) == d.dtype && int64_t(t.rank()) == d.rank;
+  for (int k = 1; ok && k < d.rank; ++k)
+    ok = t.dim(size_t(k)) == d.shape[k];
+  if (ok)
+    return Status::success();
+  return Status::error(what + " '" + d.name + "': expected " +
+                       dtypeName(DType(d.dtype)) + " " +
+                       shapeToString(d.shape, size_t(d.rank)) +
+                       " (any batch), got " + t.describe());
+}
+
 Status checkShape(const HostTensor &t, const dlc_tensor_desc &d,
                   const std::string &what) {
   bool ok = int32_t(t.dtype()) == d.dtype && int64_t(t.rank()) == d.rank;
@@ -197,33 +228,20 @@ Status checkShape(const HostTensor &t, const dlc_tensor_desc &d,
 }
 } // namespace
 
-StatusOr<float> Trainer::step(const HostTensor &inputs,
-                              const HostTensor &labels,
-                              HostTensor *predictions) {
-  if (inputs.rank() < 1 || inputs.dim(0) < 1)
-    return Status::error("a training batch needs at least one example");
-  StatusOr<Variant *> v = variant(inputs.dim(0), /*train=*/true);
-  if (!v.ok())
-    return v.status();
-  const dlc_model_desc &desc = (*v)->code->desc();
-
+void Trainer::hyperParameters(float hyper[2]) const {
   float lr = nextLearningRate();
-  float hyper[2] = {lr, lr};
+  hyper[0] = hyper[1] = lr;
   if (options_.optimizer == fb::Optimizer::ADAM) {
     double t = double(steps_ + 1);
     hyper[1] = float(double(lr) * std::sqrt(1.0 - std::pow(options_.beta2, t)) /
                      (1.0 - std::pow(options_.beta1, t)));
   }
-  float loss = 0.0f;
-  StatusOr<HostTensor> output = HostTensor::create(
-      DType::F32, std::vector<int64_t>(desc.outputs[1].shape,
-                                       desc.outputs[1].shape +
-                                           desc.outputs[1].rank));
-  if (!output.ok())
-    return output.status();
+}
 
-  std::vector<void *> in(size_t(desc.num_inputs)), out{&loss,
-                                                       output->rawData()};
+StatusOr<std::vector<void *>>
+Trainer::bindInputs(const dlc_model_desc &desc, const void *data,
+                    const void *labels, float *hyper, const Part *gradients) {
+  std::vector<void *> in(size_t(desc.num_inputs));
   bool sawData = false;
   for (int i = 0; i < desc.num_inputs; ++i) {
     const dlc_tensor_desc &d = desc.inputs[i];
@@ -237,38 +255,184 @@ StatusOr<float> Trainer::step(const HostTensor &inputs,
     } else if (name == "hyper") {
       in[size_t(i)] = hyper;
     } else if (name == "labels") {
-      DLC_RETURN_IF_ERROR(checkShape(labels, d, "labels"));
-      in[size_t(i)] = const_cast<void *>(labels.rawData());
-    } else if (!sawData) {
-      DLC_RETURN_IF_ERROR(checkShape(inputs, d, "input"));
-      in[size_t(i)] = const_cast<void *>(inputs.rawData());
+      in[size_t(i)] = const_cast<void *>(labels);
+    } else if (gradients && gradients->gradients.count(name)) {
+      in[size_t(i)] =
+          const_cast<void *>(gradients->gradients.at(name).rawData());
+    } else if (!sawData && data) {
+      in[size_t(i)] = const_cast<void *>(data);
       sawData = true;
     } else {
       return Status::error("the training step has an unexpected input '" +
                            name + "'");
     }
   }
-  if (int32_t rc = desc.num_outputs == 2
-                       ? (*v)->code->function()(in.data(), out.data(),
-                                                (*v)->workspace.get())
-                       : -1;
-      rc != 0)
-    return Status::error("the training step failed (code " +
-                         std::to_string(rc) + ")");
-  if (!std::isfinite(loss))
-    return Status::error("the loss became " + std::to_string(loss) +
+  return in;
+}
+
+StatusOr<float> Trainer::step(const HostTensor &inputs,
+                              const HostTensor &labels,
+                              HostTensor *predictions) {
+  if (inputs.rank() < 1 || inputs.dim(0) < 1)
+    return Status::error("a training batch needs at least one example");
+  if (labels.rank() < 1 || labels.dim(0) != inputs.dim(0))
+    return Status::error("labels " + labels.describe() +
+                         " do not match the batch " + inputs.describe());
+  StatusOr<float> loss = options_.threads > 1 && inputs.dim(0) > 1
+                             ? parallelStep(inputs, labels, predictions)
+                             : [&]() -> StatusOr<float> {
+    StatusOr<Variant *> v = variant(inputs.dim(0), StepKind::TrainStep);
+    if (!v.ok())
+      return v.status();
+    const dlc_model_desc &desc = (*v)->code->desc();
+    for (int i = 0; i < desc.num_inputs; ++i) {
+      std::string name = desc.inputs[i].name;
+      if (name == "labels")
+        DLC_RETURN_IF_ERROR(checkShape(labels, desc.inputs[i], "labels"));
+      else if (!(desc.inputs[i].flags &
+                 (DLC_TENSOR_UNBATCHED | DLC_TENSOR_PARAMETER |
+                  DLC_TENSOR_OPTIMIZER_STATE)))
+        DLC_RETURN_IF_ERROR(checkShape(inputs, desc.inputs[i], "input"));
+    }
+    float hyper[2];
+    hyperParameters(hyper);
+    float value = 0.0f;
+    const dlc_tensor_desc &out = desc.outputs[1];
+    StatusOr<HostTensor> output = HostTensor::create(
+        DType::F32, std::vector<int64_t>(out.shape, out.shape + out.rank));
+    if (!output.ok())
+      return output.status();
+    StatusOr<std::vector<void *>> in =
+        bindInputs(desc, inputs.rawData(), labels.rawData(), hyper, nullptr);
+    if (!in.ok())
+      return in.status();
+    void *outs[2] = {&value, output->rawData()};
+    if (desc.num_outputs != 2 ||
+        (*v)->code->function()(in->data(), outs, (*v)->workspace.get()) != 0)
+      return Status::error("the training step failed");
+    if (predictions)
+      *predictions = std::move(*output);
+    return value;
+  }();
+  if (!loss.ok())
+    return loss;
+  if (!std::isfinite(*loss))
+    return Status::error("the loss became " + std::to_string(*loss) +
                          " at step " + std::to_string(steps_ + 1) +
                          "; the parameters are no longer usable (lower the "
                          "learning rate, or check the data)");
   ++steps_;
-  if (predictions)
-    *predictions = std::move(*output);
   return loss;
+}
+
+StatusOr<float> Trainer::parallelStep(const HostTensor &inputs,
+                                      const HostTensor &labels,
+                                      HostTensor *predictions) {
+  const int64_t n = inputs.dim(0);
+  const int64_t rows[2] = {(n + 1) / 2, n / 2};
+  const size_t inRow = inputs.byteSize() / size_t(n);
+  const size_t labelRow = labels.byteSize() / size_t(n);
+  Variant *code[2];
+  for (int p = 0; p < 2; ++p) {
+    StatusOr<Variant *> v = variant(rows[p], StepKind::Gradients);
+    if (!v.ok())
+      return v.status();
+    code[p] = *v;
+    const dlc_model_desc &desc = code[p]->code->desc();
+    for (int i = 0; i < desc.num_inputs; ++i) {
+      const dlc_tensor_desc &d = desc.inputs[i];
+      if (std::string(d.name) == "labels")
+        DLC_RETURN_IF_ERROR(checkRows(labels, d, "labels"));
+      else if (!(d.flags & (DLC_TENSOR_UNBATCHED | DLC_TENSOR_PARAMETER |
+                            DLC_TENSOR_OPTIMIZER_STATE)))
+        DLC_RETURN_IF_ERROR(checkRows(inputs, d, "input"));
+    }
+    Part &part = parts_[p];
+    // Outputs and a workspace of this part's size, made once.
+    if (part.workspaceBytes < desc.workspace_bytes) {
+      part.workspace = allocateAligned(size_t(desc.workspace_bytes), false);
+      if (!part.workspace)
+        return Status::error("cannot allocate a training workspace");
+      part.workspaceBytes = desc.workspace_bytes;
+    }
+    for (int o = 1; o < desc.num_outputs; ++o) {
+      const dlc_tensor_desc &d = desc.outputs[o];
+      std::vector<int64_t> shape(d.shape, d.shape + d.rank);
+      HostTensor &slot = o == 1 ? part.output : part.gradients[d.name];
+      if (slot.shape() != shape) {
+        StatusOr<HostTensor> t = HostTensor::create(DType::F32, shape);
+        if (!t.ok())
+          return t.status();
+        slot = std::move(*t);
+      }
+    }
+  }
+  // The two parts run concurrently, each on its rows, its workspace and
+  // its outputs; parameters are only read.
+  Status status[2] = {Status::success(), Status::success()};
+  ThreadPool::global().parallelFor(2, 2, [&](int64_t p) {
+    const dlc_model_desc &desc = code[p]->code->desc();
+    int64_t start = p == 0 ? 0 : rows[0];
+    StatusOr<std::vector<void *>> in = bindInputs(
+        desc, static_cast<const uint8_t *>(inputs.rawData()) + start * inRow,
+        static_cast<const uint8_t *>(labels.rawData()) + start * labelRow,
+        nullptr, nullptr);
+    if (!in.ok()) {
+      status[p] = in.status();
+      return;
+    }
+    Part &part = parts_[p];
+    std::vector<void *> out{&part.loss, part.output.rawData()};
+    for (int o = 2; o < desc.num_outputs; ++o)
+      out.push_back(part.gradients.at(desc.outputs[o].name).rawData());
+    if (code[p]->code->function()(in->data(), out.data(),
+                                  part.workspace.get()) != 0)
+      status[p] = Status::error("the gradient step failed");
+  });
+  for (const Status &st : status)
+    if (!st.ok())
+      return st;
+
+  // The batch's gradient is the row-weighted mean of the parts' gradients
+  // (each is a mean over its rows); summed in a fixed order.
+  const float w0 = float(rows[0]) / float(n), w1 = float(rows[1]) / float(n);
+  for (auto &[name, g0] : parts_[0].gradients) {
+    float *a = g0.data<float>();
+    const float *b = parts_[1].gradients.at(name).data<float>();
+    for (int64_t i = 0; i < g0.numElements(); ++i)
+      a[i] = w0 * a[i] + w1 * b[i];
+  }
+  float hyper[2];
+  hyperParameters(hyper);
+  StatusOr<Variant *> apply = variant(0, StepKind::ApplyGradients);
+  if (!apply.ok())
+    return apply.status();
+  StatusOr<std::vector<void *>> in = bindInputs(
+      (*apply)->code->desc(), nullptr, nullptr, hyper, &parts_[0]);
+  if (!in.ok())
+    return in.status();
+  if ((*apply)->code->function()(in->data(), nullptr,
+                                 (*apply)->workspace.get()) != 0)
+    return Status::error("the optimizer update failed");
+
+  if (predictions) {
+    std::vector<int64_t> shape = parts_[0].output.shape();
+    shape[0] = n;
+    StatusOr<HostTensor> all = HostTensor::create(DType::F32, shape);
+    if (!all.ok())
+      return all.status();
+    size_t bytes0 = parts_[0].output.byteSize();
+    std::memcpy(all->rawData(), parts_[0].output.rawData(), bytes0);
+    std::memcpy(static_cast<uint8_t *>(all->rawData()) + bytes0,
+                parts_[1].output.rawData(), parts_[1].output.byteSize());
+    *predictions = std::move(*all);
+  }
+  return w0 * parts_[0].loss + w1 * parts_[1].loss;
 }
 
 StatusOr<HostTensor> Trainer::predict(const HostTensor &inputs,
                                       const RunOptions &run) {
-  StatusOr<Variant *> v = variant(options_.batchSize, /*train=*/false);
+  StatusOr<Variant *> v = variant(options_.batchSize, StepKind::Predict);
   if (!v.ok())
     return v.status();
   const dlc_model_desc &desc = (*v)->code->desc();

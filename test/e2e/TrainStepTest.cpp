@@ -108,6 +108,21 @@ TEST_F(TrainStep, SgdNesterovMatchesReference) {
   compare(o, 8, 3, 1e-5);
 }
 
+// Two threads: each half of the batch computes its gradients concurrently
+// (the compiled `gradients`), the host averages them, the compiled
+// `apply_gradients` updates. Odd batch: halves of 4 and 3 rows.
+TEST_F(TrainStep, TwoThreadsMatchReference) {
+  TrainerOptions o = TrainerOptions::fromModel(*file_->model());
+  o.optimizer = fb::Optimizer::SGD;
+  o.learningRate = 0.05f;
+  o.momentum = 0.9f;
+  o.threads = 2;
+  compare(o, 7, 3, 1e-5);
+  o.optimizer = fb::Optimizer::ADAM;
+  o.learningRate = 1e-3f;
+  compare(o, 16, 2, 2e-2);
+}
+
 // Adam, the reference recipe. Adam's first steps move each weight by about
 // lr * sign(gradient), so a gradient that is zero up to rounding may flip
 // sign between two correct implementations; the tolerance allows that for
@@ -168,12 +183,13 @@ bool sameBits(const HostTensor &a, const HostTensor &b) {
          std::memcmp(a.rawData(), b.rawData(), a.byteSize()) == 0;
 }
 
-// Two runs with the same seed are bit-identical: shuffling, and steps of
-// both compiled variants (96 examples = 2 batches of 40 + a last one of 16).
+// Two runs with the same seed are bit-identical: shuffling, and two-thread
+// steps of both batch sizes (96 examples = 2 batches of 40 + one of 16).
 TEST_F(TrainStep, SameSeedGivesBitIdenticalTraining) {
   Dataset data = smallDataset(7);
   TrainerOptions o = TrainerOptions::fromModel(*file_->model());
   o.batchSize = 40;
+  o.threads = 2; // the data-parallel path is deterministic too
   FitOptions fit;
   fit.epochs = 2;
   fit.seed = 11;

@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <thread>
 #include <unistd.h>
 
 namespace dlc::tool {
@@ -148,9 +149,11 @@ int trainCommand(int argc, char **argv) {
   TrainerOptions options = TrainerOptions::fromModel(*(*file)->model());
   if (std::string why = applyFlags(args, options); !why.empty())
     return fail(why);
-  int64_t threads = 1;
+  // Both cores by default: a step splits its batch over the threads.
+  int64_t threads = std::max(1u, std::thread::hardware_concurrency());
   if (args.has("--threads") && !parsePositive(args.get("--threads"), threads))
     return fail("--threads expects a positive integer");
+  options.threads = int(std::min<int64_t>(threads, 2));
   float split = 0;
   if (args.has("--validation-split") &&
       (!parseFloat(args.get("--validation-split"), split) || split < 0 ||

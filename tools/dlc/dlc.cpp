@@ -44,7 +44,7 @@ static int usage(FILE *out) {
                "        [--weight-decay W] [--schedule constant|step|cosine] "
                "[--decay-steps N]\n"
                "        [--decay-rate R] [--seed S] [--validation-split F] "
-               "[--resume] [--json] [--limit N]\n"
+               "[--resume] [--json] [--limit N] [--threads T]\n"
                "  eval MODEL.fb --data DIR [--split test|train] [--batch B] "
                "[--threads T] [--json]\n"
                "MODEL.fb may also be a TensorFlow Lite model (.tflite).\n");

@@ -200,8 +200,8 @@ TEST(CompiledModel, RejectsBadDescriptions) {
                 "supports version 2"));
   EXPECT_THAT(error([](dlc_model_desc &d) { d.batch_size = 0; }),
               HasSubstr("invalid model description: batch size 0"));
-  EXPECT_THAT(error([](dlc_model_desc &d) { d.num_outputs = 0; }),
-              HasSubstr("1 inputs and 0 outputs"));
+  EXPECT_THAT(error([](dlc_model_desc &d) { d.num_outputs = -1; }),
+              HasSubstr("1 inputs and -1 outputs"));
   EXPECT_THAT(error([](dlc_model_desc &d) { d.inputs = nullptr; }),
               HasSubstr("invalid model description"));
   EXPECT_THAT(error([](dlc_model_desc &d) { d.workspace_bytes = -1; }),

@@ -35,6 +35,11 @@ enum class ModelFunction {
   /// Forward, loss, backward and optimizer update (docs/TRAINING.md); its
   /// ABI is described in dlc_abi.h.
   TrainStep,
+  /// Forward, loss and backward: the loss, the output and every
+  /// parameter's gradient (for data-parallel steps over parts of a batch).
+  Gradients,
+  /// The optimizer updates alone, from gradients given as inputs.
+  ApplyGradients,
 };
 
 struct CompileOptions : PipelineOptions {

@@ -43,9 +43,12 @@ void buildGraphPipeline(mlir::OpPassManager &pm, const PipelineOptions &opts);
 /// conv + activation + pool fusion (the backward reads the activation the
 /// pool consumes), then `--dlc-build-train-step` replaces the entry by the
 /// `train_step` function.
+/// `mode` is --dlc-build-train-step's: "step" (train_step), "gradients"
+/// or "apply" (apply_gradients).
 void buildTrainingGraphPipeline(mlir::OpPassManager &pm,
                                 const PipelineOptions &opts,
-                                const TrainingConfig &training);
+                                const TrainingConfig &training,
+                                const std::string &mode = "step");
 /// The graph stage of a forward function that reads the weights from its
 /// arguments (for evaluating while training).
 void buildParameterInputGraphPipeline(mlir::OpPassManager &pm,

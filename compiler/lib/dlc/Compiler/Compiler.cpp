@@ -124,6 +124,14 @@ public:
       // From here on the pipelines work on the function it created.
       options_.entry = "train_step";
       break;
+    case ModelFunction::Gradients:
+      buildTrainingGraphPipeline(pm, options_, options_.training, "gradients");
+      options_.entry = "gradients";
+      break;
+    case ModelFunction::ApplyGradients:
+      buildTrainingGraphPipeline(pm, options_, options_.training, "apply");
+      options_.entry = "apply_gradients";
+      break;
     }
     if (kind != EmitKind::Dlc)
       buildLinalgPipeline(pm, options_);

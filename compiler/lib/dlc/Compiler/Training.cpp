@@ -30,11 +30,23 @@ createTrainer(const ModelFile &model, const TrainerOptions &options,
     return Status::error(model.path() + ": unknown loss or optimizer");
   CompileOptions compile = base;
   compile.training = toTrainingConfig(options);
-  auto compiler = [&model, compile](int64_t batch, bool train) {
+  auto compiler = [&model, compile](int64_t batch, StepKind kind) {
     CompileOptions o = compile;
     o.batchSize = batch;
-    o.function =
-        train ? ModelFunction::TrainStep : ModelFunction::InferWithParameters;
+    switch (kind) {
+    case StepKind::TrainStep:
+      o.function = ModelFunction::TrainStep;
+      break;
+    case StepKind::Gradients:
+      o.function = ModelFunction::Gradients;
+      break;
+    case StepKind::ApplyGradients:
+      o.function = ModelFunction::ApplyGradients;
+      break;
+    case StepKind::Predict:
+      o.function = ModelFunction::InferWithParameters;
+      break;
+    }
     return jitCompile(model, o);
   };
   return Trainer::create(model, options, compiler);

@@ -52,12 +52,13 @@ void buildGraphPipeline(OpPassManager &pm, const PipelineOptions &opts) {
 }
 
 void buildTrainingGraphPipeline(OpPassManager &pm, const PipelineOptions &opts,
-                                const TrainingConfig &t) {
+                                const TrainingConfig &t,
+                                const std::string &mode) {
   addText(pm, "dlc-lift-parameters{entry=" + opts.entry + "}");
   GraphPipelineOptions graph;
   graph.fuseConvActPool = false;
   buildDlcGraphPipeline(pm, graph);
-  addText(pm, "dlc-build-train-step{entry=" + opts.entry +
+  addText(pm, "dlc-build-train-step{entry=" + opts.entry + " mode=" + mode +
                   " loss=" + t.loss + " optimizer=" + t.optimizer +
                   " beta1=" + floatText(t.beta1) +
                   " beta2=" + floatText(t.beta2) +

@@ -73,8 +73,9 @@ FailureOr<ModelSignature> readSignature(ModuleOp module, StringRef entry,
       continue;
     TensorSignature output = tensorSignature(t, func.getResultAttrDict(i),
                                              "output_" + std::to_string(i));
-    // A scalar (a training step's loss) has no batch dimension.
-    if (output.shape.empty())
+    // A scalar (a training step's loss) has no batch dimension, nor has a
+    // gradient.
+    if (output.shape.empty() || func.getResultAttr(i, "dlc.unbatched"))
       output.flags |= DLC_TENSOR_UNBATCHED;
     sig.outputs.push_back(std::move(output));
   }

@@ -42,6 +42,11 @@ struct TrainerOptions {
   int64_t batchSize = 64;
   int epochs = 5;
   int64_t seed = 0;
+  /// Threads a step uses. With 2 or more, a batch is split in parts whose
+  /// gradients are computed concurrently (compiled `gradients`), summed in
+  /// a fixed order, and applied by the compiled `apply_gradients`; the
+  /// result is deterministic for a given thread count.
+  int threads = 1;
   /// Continue the model's saved run: its optimizer state (when the
   /// optimizer matches), step and epoch counts. Otherwise training starts
   /// from the model's weights with fresh optimizer state.
@@ -56,11 +61,21 @@ struct TrainerOptions {
 float scheduledLearningRate(const TrainerOptions &options, int64_t step,
                             int64_t totalSteps);
 
-/// Compiles the model's training step (`train` true) or its forward pass
-/// reading the weights from DLC_TENSOR_PARAMETER inputs (`train` false),
-/// specialized for `batch`.
+/// The functions a Trainer has compiled.
+enum class StepKind {
+  /// Forward, loss, backward and update, in place (`train_step`).
+  TrainStep,
+  /// Forward, loss and backward, returning the gradients (`gradients`).
+  Gradients,
+  /// The updates from given gradients (`apply_gradients`; no batch).
+  ApplyGradients,
+  /// The forward pass reading the weights from DLC_TENSOR_PARAMETER inputs.
+  Predict,
+};
+
+/// Compiles the model's function `kind`, specialized for `batch`.
 using StepCompiler = std::function<StatusOr<std::unique_ptr<CompiledModel>>(
-    int64_t batch, bool train)>;
+    int64_t batch, StepKind kind)>;
 
 class Trainer {
 public:
@@ -106,17 +121,37 @@ private:
     std::unique_ptr<CompiledModel> code;
     AlignedBuffer workspace;
   };
+  /// One part of a data-parallel step: its own workspace and outputs.
+  struct Part {
+    AlignedBuffer workspace;
+    int64_t workspaceBytes = 0;
+    float loss = 0;
+    HostTensor output;
+    std::map<std::string, HostTensor> gradients;
+  };
   Trainer(const ModelFile &model, TrainerOptions options,
           StepCompiler compile)
       : model_(model), options_(std::move(options)),
         compile_(std::move(compile)) {}
-  StatusOr<Variant *> variant(int64_t batch, bool train);
+  StatusOr<Variant *> variant(int64_t batch, StepKind kind);
   Status bindState(const dlc_model_desc &desc);
+  /// Binds `desc`'s inputs: parameters and state from state_, "hyper",
+  /// "labels" and the data input from the given pointers.
+  StatusOr<std::vector<void *>> bindInputs(const dlc_model_desc &desc,
+                                           const void *data,
+                                           const void *labels, float *hyper,
+                                           const Part *gradients);
+  /// The [lr, step size] of the next step.
+  void hyperParameters(float hyper[2]) const;
+  StatusOr<float> parallelStep(const HostTensor &inputs,
+                               const HostTensor &labels,
+                               HostTensor *predictions);
 
   const ModelFile &model_;
   TrainerOptions options_;
   StepCompiler compile_;
-  std::map<std::pair<int64_t, bool>, Variant> variants_;
+  std::map<std::pair<int64_t, StepKind>, Variant> variants_;
+  Part parts_[2];
   /// Parameters and optimizer slots by name; params_ lists the parameters.
   std::map<std::string, HostTensor> state_;
   std::vector<std::string> params_;

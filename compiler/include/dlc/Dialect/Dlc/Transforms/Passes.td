@@ -190,6 +190,12 @@ def DlcBuildTrainStep : Pass<"dlc-build-train-step", "::mlir::ModuleOp"> {
            "The forward function to differentiate">,
     Option<"trainName", "train-entry", "std::string",
            /*default=*/"\"train_step\"", "Name of the function to create">,
+    Option<"mode", "mode", "std::string", /*default=*/"\"step\"",
+           "step: the whole training step; gradients: `gradients`, which "
+           "returns the loss, the output and each parameter's gradient "
+           "(for data-parallel steps over parts of a batch); apply: "
+           "`apply_gradients(hyper, parameters, gradients, state)`, only "
+           "the updates">,
     Option<"loss", "loss", "std::string",
            /*default=*/"\"categorical_crossentropy\"",
            "categorical_crossentropy, sparse_categorical_crossentropy, "

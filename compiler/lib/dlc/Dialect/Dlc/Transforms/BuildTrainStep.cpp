@@ -14,6 +14,8 @@
 #include "dlc/Dialect/Dlc/IR/DlcOps.h"
 #include "dlc/Dialect/Dlc/Transforms/Passes.h"
 
+#include "llvm/ADT/BitVector.h"
+
 namespace dlc {
 #define GEN_PASS_DEF_DLCBUILDTRAINSTEP
 #include "dlc/Dialect/Dlc/Transforms/Passes.h.inc"
@@ -138,6 +140,10 @@ void BuildTrainStepPass::runOnOperation() {
     module.emitError("unknown loss '") << loss << "'";
     return signalPassFailure();
   }
+  if (!llvm::is_contained({"step", "gradients", "apply"}, StringRef(mode))) {
+    module.emitError("unknown mode '") << mode << "'";
+    return signalPassFailure();
+  }
   if (!llvm::is_contained({"sgd", "adam", "adagrad", "rmsprop"},
                           StringRef(optimizer))) {
     module.emitError("unknown optimizer '") << optimizer << "'";
@@ -153,7 +159,9 @@ void BuildTrainStepPass::runOnOperation() {
   // The train step is the forward function grown in place: arguments
   // [inputs..., labels, hyper, parameters..., state...].
   func::FuncOp step = forward;
-  step.setSymName(trainName);
+  step.setSymName(mode == "gradients" ? std::string("gradients")
+                  : mode == "apply"   ? std::string("apply_gradients")
+                                      : std::string(trainName));
   Block &body = step.getBody().front();
   unsigned numInputs = 0;
   SmallVector<BlockArgument> params;
@@ -184,40 +192,77 @@ void BuildTrainStepPass::runOnOperation() {
                              StringAttr::get(ctx, name))});
   };
   Location loc = step.getLoc();
+  const bool gradientsOnly = mode == "gradients";
+  const bool applyOnly = mode == "apply";
   auto hyperAttrs = DictionaryAttr::get(
       ctx, {NamedAttribute(StringAttr::get(ctx, "dlc.name"),
                            StringAttr::get(ctx, "hyper")),
             NamedAttribute(StringAttr::get(ctx, "dlc.unbatched"),
                            UnitAttr::get(ctx))});
   if (failed(step.insertArgument(numInputs, labelType, named("labels"), loc)) ||
-      failed(step.insertArgument(numInputs + 1,
-                                 RankedTensorType::get({2}, Float32Type::get(ctx)),
-                                 hyperAttrs, loc)))
+      (!gradientsOnly &&
+       failed(step.insertArgument(
+           numInputs + 1, RankedTensorType::get({2}, Float32Type::get(ctx)),
+           hyperAttrs, loc))))
     return signalPassFailure();
   Value labels = step.getArgument(numInputs);
-  Value hyper = step.getArgument(numInputs + 1);
+  Value hyper = gradientsOnly ? Value() : step.getArgument(numInputs + 1);
 
   SmallVector<Operation *> forwardOps;
   for (Operation &op : body.without_terminator())
     forwardOps.push_back(&op);
+  SmallVector<Operation *> forwardOpsSnapshot = forwardOps;
 
   OpBuilder b(ret);
   ReverseModeBuilder reverse(b, ValueRange(SmallVector<Value>(params.begin(),
                                                               params.end())));
-  Value lossValue = buildLoss(b, reverse, prediction, labels, *kind);
-  if (failed(reverse.run(forwardOps)))
-    return signalPassFailure();
+  Value lossValue;
+  if (!applyOnly) {
+    lossValue = buildLoss(b, reverse, prediction, labels, *kind);
+    if (failed(reverse.run(forwardOps)))
+      return signalPassFailure();
+  }
 
   SmallVector<Value> results{lossValue, prediction};
   SmallVector<DictionaryAttr> resultAttrs{named("loss"), named("output")};
   SmallVector<StringRef> slots = stateSlots(optimizer, momentum);
+  auto unbatched = [&](const std::string &name) {
+    return DictionaryAttr::get(
+        ctx, {NamedAttribute(StringAttr::get(ctx, "dlc.name"),
+                             StringAttr::get(ctx, name)),
+              NamedAttribute(StringAttr::get(ctx, "dlc.unbatched"),
+                             UnitAttr::get(ctx))});
+  };
+  if (applyOnly) {
+    // Only the updates: the gradients come in as arguments (computed by
+    // `gradients` functions on parts of a batch and summed by the host).
+    results.clear();
+    resultAttrs.clear();
+  }
   for (BlockArgument param : params) {
+    // A parameter that does not reach the loss has a zero gradient (weight
+    // decay and momentum still apply), as in the reference.
     Value grad = reverse.gradientOf(param);
-    if (!grad) // The parameter does not reach the loss: nothing to update.
-      continue;
     std::string name =
         step.getArgAttrOfType<StringAttr>(param.getArgNumber(), "dlc.name")
             .str();
+    if (applyOnly) {
+      unsigned index = step.getNumArguments();
+      if (failed(step.insertArgument(index, param.getType(),
+                                     unbatched(name + "/grad"),
+                                     param.getLoc())))
+        return signalPassFailure();
+      grad = step.getArgument(index);
+    } else if (!grad) {
+      auto type = cast<RankedTensorType>(param.getType());
+      grad = ConstantOp::create(b, param.getLoc(), type,
+                                DenseElementsAttr::get(type, 0.0f));
+    }
+    if (gradientsOnly) {
+      results.push_back(grad);
+      resultAttrs.push_back(unbatched(name + "/grad"));
+      continue;
+    }
     SmallVector<Value> state;
     SmallVector<unsigned> stateIndices;
     for (StringRef slot : slots) {
@@ -252,6 +297,23 @@ void BuildTrainStepPass::runOnOperation() {
   step.setType(FunctionType::get(ctx, step.getArgumentTypes(),
                                  ValueRange(results).getTypes()));
   step.setAllResultAttrs(resultAttrs);
+  if (applyOnly) {
+    // Drop the forward and backward ops and the data arguments: what is
+    // left reads only hyper, parameters, gradients and state.
+    for (Operation *op : llvm::reverse(forwardOpsSnapshot))
+      op->erase();
+    llvm::BitVector dead(step.getNumArguments());
+    for (unsigned i = 0; i <= numInputs; ++i)
+      dead.set(i);
+    if (failed(step.eraseArguments(dead)))
+      return signalPassFailure();
+    // The in-place targets moved down with the erased arguments.
+    for (unsigned i = 0; i < step.getNumResults(); ++i) {
+      auto target = step.getResultAttrOfType<IntegerAttr>(i, "dlc.in_place");
+      step.setResultAttr(i, "dlc.in_place",
+                         b.getI64IntegerAttr(target.getInt() - numInputs - 1));
+    }
+  }
 }
 
 } // namespace
