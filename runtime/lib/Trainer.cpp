@@ -5,6 +5,7 @@
 #include "dlc/runtime/ModelBuilder.h"
 #include "dlc/runtime/ThreadPool.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -101,6 +102,22 @@ Trainer::create(const ModelFile &model, TrainerOptions options,
       kind == StepKind::ApplyGradients ? 0 : t->options_.batchSize, kind);
   if (!v.ok())
     return v.status();
+  // Batch statistics (batch norm in training mode) over two half batches
+  // are not those of the batch, so such a model cannot be split exactly:
+  // it trains with the whole step on one thread instead. apply_gradients
+  // keeps the not-trainable parameters as inputs, which tells.
+  if (kind == StepKind::ApplyGradients) {
+    const dlc_model_desc &desc = (*v)->code->desc();
+    for (int i = 0; i < desc.num_inputs; ++i)
+      if (desc.inputs[i].flags & DLC_TENSOR_NOT_TRAINABLE) {
+        t->options_.threads = 1;
+        kind = StepKind::TrainStep;
+        v = t->variant(t->options_.batchSize, kind);
+        if (!v.ok())
+          return v.status();
+        break;
+      }
+  }
   DLC_RETURN_IF_ERROR(t->bindState((*v)->code->desc()));
   // Compile the full batch's gradient functions now rather than in the
   // first step (the last partial batch still compiles when it comes).
@@ -200,20 +217,6 @@ const HostTensor *Trainer::tensor(const std::string &name) const {
 }
 
 namespace {
-/// Checks everything but the batch dimension.
-Status checkRows(const HostTensor &t, const dlc_tensor_desc &d,
-                 const std::string &what) {
-  bool ok = int32_t(t.dtype()) == d.dtype && int64_t(t.rank()) == d.rank;
-  for (int k = 1; ok && k < d.rank; ++k)
-    ok = t.dim(size_t(k)) == d.shape[k];
-  if (ok)
-    return Status::success();
-  return Status::error(what + " '" + d.name + "': expected " +
-                       dtypeName(DType(d.dtype)) + " " +
-                       shapeToString(d.shape, size_t(d.rank)) +
-                       " (any batch), got " + t.describe());
-}
-
 Status checkShape(const HostTensor &t, const dlc_tensor_desc &d,
                   const std::string &what) {
   bool ok = int32_t(t.dtype()) == d.dtype && int64_t(t.rank()) == d.rank;
@@ -228,9 +231,12 @@ Status checkShape(const HostTensor &t, const dlc_tensor_desc &d,
 }
 } // namespace
 
-void Trainer::hyperParameters(float hyper[2]) const {
+void Trainer::hyperParameters(float hyper[3]) const {
   float lr = nextLearningRate();
   hyper[0] = hyper[1] = lr;
+  // The 0-based step number, for dropout's masks: exact in f32 for the
+  // first 2^24 steps.
+  hyper[2] = float(steps_);
   if (options_.optimizer == fb::Optimizer::ADAM) {
     double t = double(steps_ + 1);
     hyper[1] = float(double(lr) * std::sqrt(1.0 - std::pow(options_.beta2, t)) /
@@ -294,7 +300,7 @@ StatusOr<float> Trainer::step(const HostTensor &inputs,
                   DLC_TENSOR_OPTIMIZER_STATE)))
         DLC_RETURN_IF_ERROR(checkShape(inputs, desc.inputs[i], "input"));
     }
-    float hyper[2];
+    float hyper[3];
     hyperParameters(hyper);
     float value = 0.0f;
     const dlc_tensor_desc &out = desc.outputs[1];
@@ -323,111 +329,6 @@ StatusOr<float> Trainer::step(const HostTensor &inputs,
                          "learning rate, or check the data)");
   ++steps_;
   return loss;
-}
-
-StatusOr<float> Trainer::parallelStep(const HostTensor &inputs,
-                                      const HostTensor &labels,
-                                      HostTensor *predictions) {
-  const int64_t n = inputs.dim(0);
-  const int64_t rows[2] = {(n + 1) / 2, n / 2};
-  const size_t inRow = inputs.byteSize() / size_t(n);
-  const size_t labelRow = labels.byteSize() / size_t(n);
-  Variant *code[2];
-  for (int p = 0; p < 2; ++p) {
-    StatusOr<Variant *> v = variant(rows[p], StepKind::Gradients);
-    if (!v.ok())
-      return v.status();
-    code[p] = *v;
-    const dlc_model_desc &desc = code[p]->code->desc();
-    for (int i = 0; i < desc.num_inputs; ++i) {
-      const dlc_tensor_desc &d = desc.inputs[i];
-      if (std::string(d.name) == "labels")
-        DLC_RETURN_IF_ERROR(checkRows(labels, d, "labels"));
-      else if (!(d.flags & (DLC_TENSOR_UNBATCHED | DLC_TENSOR_PARAMETER |
-                            DLC_TENSOR_OPTIMIZER_STATE)))
-        DLC_RETURN_IF_ERROR(checkRows(inputs, d, "input"));
-    }
-    Part &part = parts_[p];
-    // Outputs and a workspace of this part's size, made once.
-    if (part.workspaceBytes < desc.workspace_bytes) {
-      part.workspace = allocateAligned(size_t(desc.workspace_bytes), false);
-      if (!part.workspace)
-        return Status::error("cannot allocate a training workspace");
-      part.workspaceBytes = desc.workspace_bytes;
-    }
-    for (int o = 1; o < desc.num_outputs; ++o) {
-      const dlc_tensor_desc &d = desc.outputs[o];
-      std::vector<int64_t> shape(d.shape, d.shape + d.rank);
-      HostTensor &slot = o == 1 ? part.output : part.gradients[d.name];
-      if (slot.shape() != shape) {
-        StatusOr<HostTensor> t = HostTensor::create(DType::F32, shape);
-        if (!t.ok())
-          return t.status();
-        slot = std::move(*t);
-      }
-    }
-  }
-  // The two parts run concurrently, each on its rows, its workspace and
-  // its outputs; parameters are only read.
-  Status status[2] = {Status::success(), Status::success()};
-  ThreadPool::global().parallelFor(2, 2, [&](int64_t p) {
-    const dlc_model_desc &desc = code[p]->code->desc();
-    int64_t start = p == 0 ? 0 : rows[0];
-    StatusOr<std::vector<void *>> in = bindInputs(
-        desc, static_cast<const uint8_t *>(inputs.rawData()) + start * inRow,
-        static_cast<const uint8_t *>(labels.rawData()) + start * labelRow,
-        nullptr, nullptr);
-    if (!in.ok()) {
-      status[p] = in.status();
-      return;
-    }
-    Part &part = parts_[p];
-    std::vector<void *> out{&part.loss, part.output.rawData()};
-    for (int o = 2; o < desc.num_outputs; ++o)
-      out.push_back(part.gradients.at(desc.outputs[o].name).rawData());
-    if (code[p]->code->function()(in->data(), out.data(),
-                                  part.workspace.get()) != 0)
-      status[p] = Status::error("the gradient step failed");
-  });
-  for (const Status &st : status)
-    if (!st.ok())
-      return st;
-
-  // The batch's gradient is the row-weighted mean of the parts' gradients
-  // (each is a mean over its rows); summed in a fixed order.
-  const float w0 = float(rows[0]) / float(n), w1 = float(rows[1]) / float(n);
-  for (auto &[name, g0] : parts_[0].gradients) {
-    float *a = g0.data<float>();
-    const float *b = parts_[1].gradients.at(name).data<float>();
-    for (int64_t i = 0; i < g0.numElements(); ++i)
-      a[i] = w0 * a[i] + w1 * b[i];
-  }
-  float hyper[2];
-  hyperParameters(hyper);
-  StatusOr<Variant *> apply = variant(0, StepKind::ApplyGradients);
-  if (!apply.ok())
-    return apply.status();
-  StatusOr<std::vector<void *>> in = bindInputs(
-      (*apply)->code->desc(), nullptr, nullptr, hyper, &parts_[0]);
-  if (!in.ok())
-    return in.status();
-  if ((*apply)->code->function()(in->data(), nullptr,
-                                 (*apply)->workspace.get()) != 0)
-    return Status::error("the optimizer update failed");
-
-  if (predictions) {
-    std::vector<int64_t> shape = parts_[0].output.shape();
-    shape[0] = n;
-    StatusOr<HostTensor> all = HostTensor::create(DType::F32, shape);
-    if (!all.ok())
-      return all.status();
-    size_t bytes0 = parts_[0].output.byteSize();
-    std::memcpy(all->rawData(), parts_[0].output.rawData(), bytes0);
-    std::memcpy(static_cast<uint8_t *>(all->rawData()) + bytes0,
-                parts_[1].output.rawData(), parts_[1].output.byteSize());
-    *predictions = std::move(*all);
-  }
-  return w0 * parts_[0].loss + w1 * parts_[1].loss;
 }
 
 StatusOr<HostTensor> Trainer::predict(const HostTensor &inputs,
@@ -498,7 +399,9 @@ Status Trainer::save(const std::string &path, int epochsDone) const {
     for (const auto &[name, slot] : state_) {
       if (name.size() <= param.size() + 1 ||
           name.compare(0, param.size() + 1, param + "/") != 0 ||
-          name.find('/', param.size() + 1) != std::string::npos)
+          name.find('/', param.size() + 1) != std::string::npos ||
+          // A parameter is nobody's slot ("bn" and its "bn/moving_mean").
+          std::find(params_.begin(), params_.end(), name) != params_.end())
         continue;
       const float *s = slot.data<float>();
       std::vector<float> values(s, s + slot.numElements());

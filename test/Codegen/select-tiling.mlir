@@ -66,3 +66,38 @@ func.func @not_a_root(%act: tensor<1x4x4x8xf32>) -> tensor<1x2x2x8xf32> {
     ins(%act, %win : tensor<1x4x4x8xf32>, tensor<2x2xf32>) outs(%f : tensor<1x2x2x8xf32>) -> tensor<1x2x2x8xf32>
   return %p : tensor<1x2x2x8xf32>
 }
+
+// -----
+
+// A narrow output with 64 channels (the last conv of the reference CNN, 3
+// columns): four vectors per position (12 accumulators instead of 6); with
+// 64 input channels the filter's columns are a loop (reduction tile 1, 1).
+// CHECK-LABEL: func.func @narrow_wide_conv
+// CHECK: linalg.conv_2d_nhwc_hwcf
+// CHECK-SAME: dlc.inner_tiles = array<i64: 1, 1, 3, 64>
+// CHECK-SAME: dlc.reduction_tiles = array<i64: 1, 1, 0>
+func.func @narrow_wide_conv(%x: tensor<1x5x5x64xf32>, %w: tensor<3x3x64x64xf32>) -> tensor<1x3x3x64xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x3x3x64xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<1x3x3x64xf32>) -> tensor<1x3x3x64xf32>
+  %c = linalg.conv_2d_nhwc_hwcf {dlc.fusion_root, dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : tensor<1x5x5x64xf32>, tensor<3x3x64x64xf32>) outs(%f : tensor<1x3x3x64xf32>) -> tensor<1x3x3x64xf32>
+  return %c : tensor<1x3x3x64xf32>
+}
+
+// -----
+
+// A filter gradient computed as a convolution has the output gradient as
+// its "filter", 26 columns wide: its columns are a loop, not unrolled; one
+// input channel (the image) keeps two vectors of 32 channels.
+// CHECK-LABEL: func.func @filter_grad_conv
+// CHECK: dlc.inner_tiles = array<i64: 1, 1, 3, 32>
+// CHECK-SAME: dlc.reduction_tiles = array<i64: 1, 1, 0>
+func.func @filter_grad_conv(%x: tensor<1x28x28x8xf32>, %dy: tensor<26x26x8x32xf32>) -> tensor<1x3x3x32xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x3x3x32xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<1x3x3x32xf32>) -> tensor<1x3x3x32xf32>
+  %c = linalg.conv_2d_nhwc_hwcf {dlc.fusion_root, dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %dy : tensor<1x28x28x8xf32>, tensor<26x26x8x32xf32>) outs(%f : tensor<1x3x3x32xf32>) -> tensor<1x3x3x32xf32>
+  return %c : tensor<1x3x3x32xf32>
+}

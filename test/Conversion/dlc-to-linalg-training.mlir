@@ -394,3 +394,58 @@ func.func @rmsprop_update(%p: tensor<64xf32>, %g: tensor<64xf32>, %h: tensor<2xf
   %0:2 = dlc.rmsprop_update %p, %g, %h, %s : (tensor<64xf32>, tensor<64xf32>, tensor<2xf32>, tensor<64xf32>) -> (tensor<64xf32>, tensor<64xf32>)
   return %0#0, %0#1 : tensor<64xf32>, tensor<64xf32>
 }
+
+// -----
+
+// batch_norm_train: per-channel sums over N, H, W (reductions into [C]),
+// the mean, then the variance in a second pass over x, then one
+// elementwise generic for y. batch_norm_grad: sum(dy), sum(dy * xhat),
+// then dx elementwise; dgamma and dbeta are those sums.
+// CHECK-LABEL: func.func @batch_norm_training
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}}iterator_types = ["reduction", "reduction", "reduction", "parallel"]} ins(%arg0 : tensor<2x3x3x4xf32>) outs(%{{.*}} : tensor<4xf32>)
+// CHECK: %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<4xf32>)
+// CHECK: arith.divf
+// CHECK: %[[SQ:.*]] = linalg.generic {{.*}}iterator_types = ["reduction", "reduction", "reduction", "parallel"]} ins(%arg0, %[[MEAN]] : tensor<2x3x3x4xf32>, tensor<4xf32>)
+// CHECK: arith.subf
+// CHECK: arith.mulf
+// CHECK: %[[VAR:.*]] = linalg.generic {{.*}} ins(%[[SQ]] : tensor<4xf32>)
+// CHECK: %[[INV:.*]] = linalg.generic {{.*}} ins(%[[VAR]] : tensor<4xf32>)
+// CHECK: math.sqrt
+// CHECK: %[[Y:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%arg0, %[[MEAN]], %[[INV]], %arg1, %arg2 :
+// CHECK: %[[SDY:.*]] = linalg.generic {{.*}} ins(%arg3 : tensor<2x3x3x4xf32>) outs(%{{.*}} : tensor<4xf32>)
+// CHECK: %[[SDYX:.*]] = linalg.generic {{.*}} ins(%arg3, %arg0, %[[MEAN]], %{{.*}} : {{.*}}) outs(%{{.*}} : tensor<4xf32>)
+// CHECK: %[[DX:.*]] = linalg.generic {{.*}} ins(%arg3, %arg0, %[[MEAN]], %{{.*}}, %arg1, %[[SDY]], %[[SDYX]] :
+// CHECK: return %[[Y]], %[[DX]], %[[SDYX]], %[[SDY]]
+func.func @batch_norm_training(%x: tensor<2x3x3x4xf32>, %g: tensor<4xf32>,
+    %b: tensor<4xf32>, %dy: tensor<2x3x3x4xf32>)
+    -> (tensor<2x3x3x4xf32>, tensor<2x3x3x4xf32>, tensor<4xf32>,
+        tensor<4xf32>) {
+  %y, %m, %v = dlc.batch_norm_train %x, %g, %b
+      : (tensor<2x3x3x4xf32>, tensor<4xf32>, tensor<4xf32>)
+        -> (tensor<2x3x3x4xf32>, tensor<4xf32>, tensor<4xf32>)
+  %dx, %dg, %db = dlc.batch_norm_grad %dy, %x, %g, %m, %v
+      : (tensor<2x3x3x4xf32>, tensor<2x3x3x4xf32>, tensor<4xf32>,
+         tensor<4xf32>, tensor<4xf32>)
+        -> (tensor<2x3x3x4xf32>, tensor<4xf32>, tensor<4xf32>)
+  return %y, %dx, %dg, %db : tensor<2x3x3x4xf32>, tensor<2x3x3x4xf32>,
+                             tensor<4xf32>, tensor<4xf32>
+}
+
+// -----
+
+// dropout_train: the key of (seed, step) once, from hyper[2]; the mask
+// bits per element from its row-major index (linalg.index), never stored.
+// CHECK-LABEL: func.func @dropout_training
+// CHECK: %[[T:.*]] = tensor.extract %arg1[%{{.*}}] : tensor<3xf32>
+// CHECK: arith.fptoui %[[T]] : f32 to i32
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]} ins(%arg0 : tensor<4x8xf32>)
+// CHECK: linalg.index 0
+// CHECK: linalg.index 1
+// CHECK: arith.cmpi uge
+// CHECK: arith.select
+func.func @dropout_training(%x: tensor<4x8xf32>, %h: tensor<3xf32>)
+    -> tensor<4x8xf32> {
+  %y = dlc.dropout_train %x, %h {rate = 0.25 : f32, seed = 7 : i64}
+      : (tensor<4x8xf32>, tensor<3xf32>) -> tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}

@@ -14,7 +14,7 @@
 // ... and `apply_gradients` takes them and updates in place, with nothing
 // of the forward pass left.
 // APPLY-LABEL: func.func @apply_gradients
-// APPLY-SAME: (%arg0: tensor<2xf32> {dlc.name = "hyper", dlc.unbatched}, %arg1: tensor<3x2xf32> {dlc.name = "w", dlc.parameter}, %arg2: tensor<2xf32> {dlc.name = "b", dlc.parameter}, %arg3: tensor<3x2xf32> {dlc.name = "w/grad", dlc.unbatched}, %arg4: tensor<3x2xf32> {dlc.name = "w/mean_square", dlc.optimizer_state}
+// APPLY-SAME: (%arg0: tensor<3xf32> {dlc.name = "hyper", dlc.unbatched}, %arg1: tensor<3x2xf32> {dlc.name = "w", dlc.parameter}, %arg2: tensor<2xf32> {dlc.name = "b", dlc.parameter}, %arg3: tensor<3x2xf32> {dlc.name = "w/grad", dlc.unbatched}, %arg4: tensor<3x2xf32> {dlc.name = "w/mean_square", dlc.optimizer_state}
 // APPLY-SAME: -> (tensor<3x2xf32> {dlc.in_place = 1 : i64}, tensor<3x2xf32> {dlc.in_place = 4 : i64}, tensor<2xf32> {dlc.in_place = 2 : i64}, tensor<2xf32> {dlc.in_place = 6 : i64})
 // APPLY-NOT: dlc.dense
 // APPLY: dlc.rmsprop_update %arg1, %arg3, %arg0, %arg4

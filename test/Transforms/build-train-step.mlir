@@ -7,7 +7,7 @@
 // CHECK-LABEL: func.func @train_step
 // CHECK-SAME: %arg0: tensor<4x3xf32> {dlc.name = "x"}
 // CHECK-SAME: %arg1: tensor<4x2xf32> {dlc.name = "labels"}
-// CHECK-SAME: %arg2: tensor<2xf32> {dlc.name = "hyper", dlc.unbatched}
+// CHECK-SAME: %arg2: tensor<3xf32> {dlc.name = "hyper", dlc.unbatched}
 // CHECK-SAME: %arg3: tensor<3x5xf32> {dlc.name = "w1", dlc.parameter}
 // CHECK-SAME: %arg6: tensor<3x5xf32> {dlc.name = "w1/m", dlc.optimizer_state}
 // CHECK-SAME: %arg7: tensor<3x5xf32> {dlc.name = "w1/v", dlc.optimizer_state}
@@ -70,13 +70,70 @@ func.func @infer(%x: tensor<2x6x6x1xf32>,
 
 // -----
 
+// Batch norm trains with the batch's statistics (batch_norm_train), and its
+// backward differentiates through them (batch_norm_grad). The moving
+// statistics are parameters marked not trainable: no gradient, no optimizer
+// slot, no update; the forward's momentum-weighted averages overwrite them
+// in place, after the optimizer updates.
+// CHECK-LABEL: func.func @train_step
+// CHECK-SAME: %arg6: tensor<2xf32> {dlc.name = "bn/mean", dlc.not_trainable, dlc.parameter}
+// CHECK-SAME: %arg7: tensor<2xf32> {dlc.name = "bn/var", dlc.not_trainable, dlc.parameter}
+// CHECK-NOT: bn/mean/
+// CHECK-NOT: bn/var/
+// CHECK-SAME: tensor<2xf32> {dlc.in_place = 6 : i64}, tensor<2xf32> {dlc.in_place = 7 : i64})
+// CHECK: %[[Z:.*]] = dlc.dense %arg0, %arg3
+// CHECK: %[[Y:.*]], %[[MEAN:.*]], %[[VAR:.*]] = dlc.batch_norm_train %[[Z]], %arg4, %arg5 {epsilon = 0.00999999977 : f32}
+// CHECK: %[[K:.*]] = dlc.constant dense<0.899999976>
+// CHECK: %[[OLDM:.*]] = dlc.mul %arg6, %[[K]]
+// CHECK: %[[K1:.*]] = dlc.constant dense<0.100000024>
+// CHECK: %[[NEWM:.*]] = dlc.mul %[[MEAN]], %[[K1]]
+// CHECK: %[[MM:.*]] = dlc.add %[[OLDM]], %[[NEWM]]
+// CHECK: %[[MV:.*]] = dlc.add
+// CHECK: dlc.softmax %[[Y]]
+// CHECK: %[[DX:.*]], %[[DG:.*]], %[[DB:.*]] = dlc.batch_norm_grad %{{.*}}, %[[Z]], %arg4, %[[MEAN]], %[[VAR]] {epsilon = 0.00999999977 : f32}
+// CHECK: dlc.matmul %arg0, %[[DX]] {transpose_a = true}
+// CHECK: dlc.adam_update %arg4, %[[DG]]
+// CHECK: dlc.adam_update %arg5, %[[DB]]
+// CHECK-NOT: dlc.adam_update
+// CHECK: return {{.*}}, %[[MM]], %[[MV]] :
+func.func @infer(%x: tensor<4x3xf32> {dlc.name = "x"},
+                 %w: tensor<3x2xf32> {dlc.name = "w", dlc.parameter},
+                 %g: tensor<2xf32> {dlc.name = "bn/gamma", dlc.parameter},
+                 %b: tensor<2xf32> {dlc.name = "bn/beta", dlc.parameter},
+                 %m: tensor<2xf32> {dlc.name = "bn/mean", dlc.parameter,
+                                    dlc.not_trainable},
+                 %v: tensor<2xf32> {dlc.name = "bn/var", dlc.parameter,
+                                    dlc.not_trainable})
+    -> tensor<4x2xf32> {
+  %z = dlc.dense %x, %w : (tensor<4x3xf32>, tensor<3x2xf32>) -> tensor<4x2xf32>
+  %n = dlc.batch_norm %z, %g, %b, %m, %v {epsilon = 1.0e-2 : f32,
+                                          momentum = 0.9 : f32}
+       : (tensor<4x2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>,
+          tensor<2xf32>) -> tensor<4x2xf32>
+  %p = dlc.softmax %n : tensor<4x2xf32>
+  return %p : tensor<4x2xf32>
+}
+
+// -----
+
+// Dropout draws its mask from (seed, step number = hyper[2], index); the
+// backward is the same op on the gradient, so it redraws the same mask. A
+// rate of 0 is the identity.
+// CHECK-LABEL: func.func @train_step
+// CHECK: %[[Z:.*]] = dlc.dense %arg0, %arg3
+// CHECK: %[[D:.*]] = dlc.dropout_train %[[Z]], %arg2 {rate = 5.000000e-01 : f32, seed = 3 : i64}
+// CHECK-NOT: dlc.dropout
+// CHECK: dlc.softmax %[[D]]
+// CHECK: %[[DY:.*]] = dlc.loss_grad
+// CHECK: %[[DZ:.*]] = dlc.dropout_train %[[DY]], %arg2 {rate = 5.000000e-01 : f32, seed = 3 : i64}
+// CHECK: dlc.matmul %arg0, %[[DZ]] {transpose_a = true}
 func.func @infer(%x: tensor<4x3xf32>,
                  %w: tensor<3x2xf32> {dlc.name = "w", dlc.parameter})
     -> tensor<4x2xf32> {
   %z = dlc.dense %x, %w : (tensor<4x3xf32>, tensor<3x2xf32>) -> tensor<4x2xf32>
-  // expected-error @below {{cannot train through 'dlc.dropout': dropout in training mode is not implemented yet}}
-  %d = dlc.dropout %z {rate = 0.5 : f32} : tensor<4x2xf32>
-  %p = dlc.softmax %d : tensor<4x2xf32>
+  %d = dlc.dropout %z {rate = 0.5 : f32, seed = 3 : i64} : tensor<4x2xf32>
+  %e = dlc.dropout %d {rate = 0.0 : f32} : tensor<4x2xf32>
+  %p = dlc.softmax %e : tensor<4x2xf32>
   return %p : tensor<4x2xf32>
 }
 

@@ -40,3 +40,44 @@ func.func @infer(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
   %b = dlc.dense %a, %w : (tensor<2x4xf32>, tensor<4x4xf32>) -> tensor<2x4xf32>
   return %b : tensor<2x4xf32>
 }
+
+// -----
+
+// Batch norm: gamma and beta are trainable; the moving statistics are
+// parameters too (the train step updates them, inference reads them) but
+// marked not trainable.
+// CHECK-LABEL: func.func @infer
+// CHECK-SAME: %arg1: tensor<2xf32> {dlc.name = "bn/gamma", dlc.parameter}
+// CHECK-SAME: %arg2: tensor<2xf32> {dlc.name = "bn/beta", dlc.parameter}
+// CHECK-SAME: %arg3: tensor<2xf32> {dlc.name = "bn/mean", dlc.not_trainable, dlc.parameter}
+// CHECK-SAME: %arg4: tensor<2xf32> {dlc.name = "bn/var", dlc.not_trainable, dlc.parameter}
+// CHECK: dlc.batch_norm %arg0, %arg1, %arg2, %arg3, %arg4
+func.func @infer(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  %g = dlc.constant dense<1.0> : tensor<2xf32> loc("bn/gamma")
+  %b = dlc.constant dense<0.0> : tensor<2xf32> loc("bn/beta")
+  %m = dlc.constant dense<0.0> : tensor<2xf32> loc("bn/mean")
+  %v = dlc.constant dense<1.0> : tensor<2xf32> loc("bn/var")
+  %y = dlc.batch_norm %x, %g, %b, %m, %v
+       : (tensor<3x2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>,
+          tensor<2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
+
+// -----
+
+// The importer's stand-in for an absent gamma (dlc.implicit) stays a
+// constant: it is not a model tensor.
+// CHECK-LABEL: func.func @infer
+// CHECK-SAME: (%arg0: tensor<3x2xf32>, %arg1: tensor<2xf32> {dlc.name = "bn/beta", dlc.parameter}
+// CHECK: %[[ONE:.*]] = dlc.constant {dlc.implicit} dense<1.000000e+00>
+// CHECK: dlc.batch_norm %arg0, %[[ONE]], %arg1
+func.func @infer(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  %g = dlc.constant {dlc.implicit} dense<1.0> : tensor<2xf32> loc("bn")
+  %b = dlc.constant dense<0.0> : tensor<2xf32> loc("bn/beta")
+  %m = dlc.constant dense<0.0> : tensor<2xf32> loc("bn/mean")
+  %v = dlc.constant dense<1.0> : tensor<2xf32> loc("bn/var")
+  %y = dlc.batch_norm %x, %g, %b, %m, %v
+       : (tensor<3x2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>,
+          tensor<2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}

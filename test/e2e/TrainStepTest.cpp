@@ -4,6 +4,7 @@
 // labels: the updated parameters and optimizer state must agree. Also: the
 // same seed gives bit-identical training, and a saved run resumes exactly.
 #include "E2ETestUtil.h"
+#include "TrainGraphUtil.h"
 
 #include "dlc/Compiler/Training.h"
 #include "dlc/reference/train.h"
@@ -32,30 +33,7 @@ std::pair<ref::RefTensor, ref::RefTensor> randomBatch(Random &rng,
   return {images, labels};
 }
 
-/// Largest |a - b| relative to the largest |b| of the tensor.
-double relativeError(const HostTensor &got, const ref::RefTensor &want) {
-  double maxDiff = 0, scale = 1e-12;
-  const float *g = got.data<float>();
-  for (size_t i = 0; i < want.data.size(); ++i) {
-    maxDiff = std::max(maxDiff, std::fabs(double(g[i]) - want.data[i]));
-    scale = std::max(scale, std::fabs(double(want.data[i])));
-  }
-  return maxDiff / scale;
-}
 
-ref::TrainConfig refConfig(const TrainerOptions &o) {
-  ref::TrainConfig c;
-  c.loss = o.loss;
-  c.optimizer = o.optimizer;
-  c.beta1 = o.beta1;
-  c.beta2 = o.beta2;
-  c.epsilon = o.epsilon;
-  c.momentum = o.momentum;
-  c.nesterov = o.nesterov;
-  c.rho = o.rho;
-  c.weightDecay = o.weightDecay;
-  return c;
-}
 
 class TrainStep : public ::testing::Test {
 protected:

@@ -253,10 +253,10 @@ func.func @update_result_type(%p: tensor<64xf32>, %g: tensor<64xf32>,
 // -----
 
 func.func @update_hyper(%p: tensor<64xf32>, %g: tensor<64xf32>,
-    %h: tensor<3xf32>, %m: tensor<64xf32>, %v: tensor<64xf32>) {
-  // expected-error @below {{expects hyper-parameters of type tensor<2xf32>}}
+    %h: tensor<1xf32>, %m: tensor<64xf32>, %v: tensor<64xf32>) {
+  // expected-error @below {{expects hyper-parameters of type tensor<Nxf32> with N >= 2}}
   %0:3 = dlc.adam_update %p, %g, %h, %m, %v
-       : (tensor<64xf32>, tensor<64xf32>, tensor<3xf32>, tensor<64xf32>,
+       : (tensor<64xf32>, tensor<64xf32>, tensor<1xf32>, tensor<64xf32>,
           tensor<64xf32>) -> (tensor<64xf32>, tensor<64xf32>, tensor<64xf32>)
   return
 }
@@ -279,5 +279,67 @@ func.func @sgd_velocity_result(%p: tensor<64xf32>, %g: tensor<64xf32>,
   %0 = dlc.sgd_update %p, %g, %h, %v {momentum = 0.9 : f32}
        : (tensor<64xf32>, tensor<64xf32>, tensor<2xf32>, tensor<64xf32>)
          -> tensor<64xf32>
+  return
+}
+
+// -----
+
+func.func @batch_norm_train_channels(%x: tensor<8x6x6x4xf32>,
+    %g: tensor<3xf32>, %b: tensor<4xf32>) {
+  // expected-error @below {{expects per-channel tensors of type 'tensor<4xf32>', got 'tensor<3xf32>'}}
+  %y:3 = dlc.batch_norm_train %x, %g, %b
+      : (tensor<8x6x6x4xf32>, tensor<3xf32>, tensor<4xf32>)
+        -> (tensor<8x6x6x4xf32>, tensor<4xf32>, tensor<4xf32>)
+  return
+}
+
+// -----
+
+func.func @batch_norm_train_result(%x: tensor<8x6x6x4xf32>,
+    %g: tensor<4xf32>, %b: tensor<4xf32>) {
+  // expected-error @below {{result type 'tensor<8x6x4x4xf32>' differs from the input's}}
+  %y:3 = dlc.batch_norm_train %x, %g, %b
+      : (tensor<8x6x6x4xf32>, tensor<4xf32>, tensor<4xf32>)
+        -> (tensor<8x6x4x4xf32>, tensor<4xf32>, tensor<4xf32>)
+  return
+}
+
+// -----
+
+func.func @batch_norm_grad_shapes(%dy: tensor<8x4xf32>, %x: tensor<8x6x6x4xf32>,
+    %g: tensor<4xf32>) {
+  // expected-error @below {{output gradient and input gradient must have the input's type}}
+  %r:3 = dlc.batch_norm_grad %dy, %x, %g, %g, %g
+      : (tensor<8x4xf32>, tensor<8x6x6x4xf32>, tensor<4xf32>, tensor<4xf32>,
+         tensor<4xf32>) -> (tensor<8x6x6x4xf32>, tensor<4xf32>, tensor<4xf32>)
+  return
+}
+
+// -----
+
+func.func @batch_norm_grad_stats(%dy: tensor<8x4xf32>, %x: tensor<8x4xf32>,
+    %g: tensor<4xf32>, %m: tensor<4x1xf32>) {
+  // expected-error @below {{expects per-channel tensors of type 'tensor<4xf32>', got 'tensor<4x1xf32>'}}
+  %r:3 = dlc.batch_norm_grad %dy, %x, %g, %m, %g
+      : (tensor<8x4xf32>, tensor<8x4xf32>, tensor<4xf32>, tensor<4x1xf32>,
+         tensor<4xf32>) -> (tensor<8x4xf32>, tensor<4xf32>, tensor<4xf32>)
+  return
+}
+
+// -----
+
+func.func @dropout_train_rate(%x: tensor<4x8xf32>, %h: tensor<3xf32>) {
+  // expected-error @below {{expects a rate in (0, 1), got 1}}
+  %0 = dlc.dropout_train %x, %h {rate = 1.0 : f32}
+       : (tensor<4x8xf32>, tensor<3xf32>) -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @dropout_train_hyper(%x: tensor<4x8xf32>, %h: tensor<2xf32>) {
+  // expected-error @below {{expects the step's hyper-parameters, tensor<3xf32>, got 'tensor<2xf32>'}}
+  %0 = dlc.dropout_train %x, %h {rate = 0.5 : f32}
+       : (tensor<4x8xf32>, tensor<2xf32>) -> tensor<4x8xf32>
   return
 }

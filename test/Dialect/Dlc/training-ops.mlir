@@ -135,3 +135,33 @@ func.func @updates(%p: tensor<64xf32>, %g: tensor<64xf32>,
          -> (tensor<64xf32>, tensor<64xf32>)
   return
 }
+
+// CHECK-LABEL: func @batch_norm_training
+func.func @batch_norm_training(%x: tensor<8x6x6x4xf32>, %g: tensor<4xf32>,
+    %b: tensor<4xf32>, %dy: tensor<8x6x6x4xf32>, %x2: tensor<5x4xf32>) {
+  // CHECK: %{{.*}}, %[[M:.*]], %[[V:.*]] = dlc.batch_norm_train %{{.*}}, %{{.*}}, %{{.*}} {epsilon = 0.00999999977 : f32} : (tensor<8x6x6x4xf32>, tensor<4xf32>, tensor<4xf32>) -> (tensor<8x6x6x4xf32>, tensor<4xf32>, tensor<4xf32>)
+  %y, %m, %v = dlc.batch_norm_train %x, %g, %b {epsilon = 1.0e-2 : f32}
+      : (tensor<8x6x6x4xf32>, tensor<4xf32>, tensor<4xf32>)
+        -> (tensor<8x6x6x4xf32>, tensor<4xf32>, tensor<4xf32>)
+  // CHECK: dlc.batch_norm_grad %{{.*}}, %{{.*}}, %{{.*}}, %[[M]], %[[V]] {epsilon = 0.00999999977 : f32} : (tensor<8x6x6x4xf32>, tensor<8x6x6x4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> (tensor<8x6x6x4xf32>, tensor<4xf32>, tensor<4xf32>)
+  %dx, %dg, %db = dlc.batch_norm_grad %dy, %x, %g, %m, %v
+      {epsilon = 1.0e-2 : f32}
+      : (tensor<8x6x6x4xf32>, tensor<8x6x6x4xf32>, tensor<4xf32>,
+         tensor<4xf32>, tensor<4xf32>)
+        -> (tensor<8x6x6x4xf32>, tensor<4xf32>, tensor<4xf32>)
+  // Rank 2 (after a dense layer); the default epsilon is not printed.
+  // CHECK: dlc.batch_norm_train %{{.*}}, %{{.*}}, %{{.*}} : (tensor<5x4xf32>
+  %y2:3 = dlc.batch_norm_train %x2, %g, %b
+      : (tensor<5x4xf32>, tensor<4xf32>, tensor<4xf32>)
+        -> (tensor<5x4xf32>, tensor<4xf32>, tensor<4xf32>)
+  return
+}
+
+// CHECK-LABEL: func @dropout_training
+func.func @dropout_training(%x: tensor<8x16xf32>, %h: tensor<3xf32>)
+    -> tensor<8x16xf32> {
+  // CHECK: dlc.dropout_train %{{.*}}, %{{.*}} {rate = 5.000000e-01 : f32, seed = 7 : i64} : (tensor<8x16xf32>, tensor<3xf32>) -> tensor<8x16xf32>
+  %y = dlc.dropout_train %x, %h {rate = 0.5 : f32, seed = 7 : i64}
+      : (tensor<8x16xf32>, tensor<3xf32>) -> tensor<8x16xf32>
+  return %y : tensor<8x16xf32>
+}

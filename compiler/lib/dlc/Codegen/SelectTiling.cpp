@@ -82,6 +82,14 @@ TileChoice chooseConvTiles(linalg::LinalgOp op, RankedTensorType type) {
   int64_t width = convWidthNeeded(op, type.getDimSize(2));
   int64_t tileW = largestDivisorAtMost(
       width, std::max<int64_t>(1, kAccumulatorBudget / vectorsPerPosition));
+  // Narrow outputs (a 3x3 filter gradient, the last conv's 5-wide input
+  // gradient) leave most registers idle with two vectors per position:
+  // four (64 channels) double the accumulators per broadcast input value.
+  if (tileW * vectorsPerPosition < kAccumulatorBudget / 2 &&
+      channels % (4 * kLanes) == 0) {
+    tileF = 4 * kLanes;
+    tileW = largestDivisorAtMost(width, kAccumulatorBudget / 4);
+  }
   // Vectorizing a filter row unrolls it: fine for a 3- or 5-wide filter,
   // but a filter gradient computed as a convolution has the output
   // gradient as its "filter" (26 wide for the reference CNN's first layer),

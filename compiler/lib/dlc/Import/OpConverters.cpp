@@ -164,16 +164,22 @@ FailureOr<Value> convertBatchNorm(OpInfo &info) {
   // they mean a scale of 1 and an offset of 0.
   auto statType = RankedTensorType::get({inType.getShape().back()},
                                         info.builder.getF32Type());
+  // Marked dlc.implicit: not a model tensor, so training must not lift it
+  // as a parameter (the model has no tensor to read or save it in).
   auto fill = [&](Value v, float value) -> Value {
     if (v)
       return v;
-    return ConstantOp::create(info.builder, info.loc, statType,
-                              DenseElementsAttr::get(statType, value));
+    auto constant =
+        ConstantOp::create(info.builder, info.loc, statType,
+                           DenseElementsAttr::get(statType, value));
+    constant->setAttr("dlc.implicit", info.builder.getUnitAttr());
+    return constant;
   };
   return buildInferred<BatchNormOp>(info, info.inputs[0],
                                     fill(info.inputs[1], 1.0f),
                                     fill(info.inputs[2], 0.0f), info.inputs[3],
-                                    info.inputs[4], APFloat(o->epsilon));
+                                    info.inputs[4], APFloat(o->epsilon),
+                                    APFloat(o->momentum));
 }
 
 } // namespace

@@ -58,6 +58,8 @@ FailureOr<ModelSignature> readSignature(ModuleOp module, StringRef entry,
         tensorSignature(t, func.getArgAttrDict(i), "input_" + std::to_string(i));
     if (func.getArgAttr(i, "dlc.parameter"))
       input.flags |= DLC_TENSOR_PARAMETER | DLC_TENSOR_UNBATCHED;
+    if (func.getArgAttr(i, "dlc.not_trainable"))
+      input.flags |= DLC_TENSOR_NOT_TRAINABLE;
     if (func.getArgAttr(i, "dlc.optimizer_state"))
       input.flags |= DLC_TENSOR_OPTIMIZER_STATE | DLC_TENSOR_UNBATCHED;
     if (func.getArgAttr(i, "dlc.unbatched"))

@@ -45,7 +45,9 @@ struct TrainerOptions {
   /// Threads a step uses. With 2 or more, a batch is split in parts whose
   /// gradients are computed concurrently (compiled `gradients`), summed in
   /// a fixed order, and applied by the compiled `apply_gradients`; the
-  /// result is deterministic for a given thread count.
+  /// result is deterministic for a given thread count. A model with batch
+  /// statistics (batch norm) always trains on one thread: they are not
+  /// exact over parts of a batch.
   int threads = 1;
   /// Continue the model's saved run: its optimizer state (when the
   /// optimizer matches), step and epoch counts. Otherwise training starts
@@ -141,8 +143,8 @@ private:
                                            const void *data,
                                            const void *labels, float *hyper,
                                            const Part *gradients);
-  /// The [lr, step size] of the next step.
-  void hyperParameters(float hyper[2]) const;
+  /// The [lr, step size, step number] of the next step.
+  void hyperParameters(float hyper[3]) const;
   StatusOr<float> parallelStep(const HostTensor &inputs,
                                const HostTensor &labels,
                                HostTensor *predictions);

@@ -24,10 +24,12 @@
  * for a training step, its own DLC_TENSOR_UPDATED inputs).
  *
  * A training step (made by `dlc train` or dlc::Trainer) has the same two
- * symbols: its inputs are the data, the labels, the step's hyper-parameters,
- * the parameters and the optimizer state, the last two flagged
- * DLC_TENSOR_UPDATED and overwritten by the call; its outputs are the loss
- * and the model's output for the batch.
+ * symbols: its inputs are the data, the labels, the step's hyper-parameters
+ * ("hyper": three floats, the learning rate, the step size and the 0-based
+ * step number that dropout masks are drawn from), the parameters and the
+ * optimizer state, the last two flagged DLC_TENSOR_UPDATED and overwritten
+ * by the call; its outputs are the loss and the model's output for the
+ * batch.
  *
  * This header is plain C and needs neither LLVM nor MLIR.
  */
@@ -62,6 +64,10 @@ enum dlc_tensor_flags {
   DLC_TENSOR_PARAMETER = 4,
   /* Optimizer state of a parameter ("<param>/m", "<param>/v", ...). */
   DLC_TENSOR_OPTIMIZER_STATE = 8,
+  /* With DLC_TENSOR_PARAMETER: model state the training step updates
+     itself rather than the optimizer (batch norm's moving mean and
+     variance), so it has no gradient and no optimizer state. */
+  DLC_TENSOR_NOT_TRAINABLE = 16,
 };
 
 typedef struct dlc_tensor_desc {

@@ -35,6 +35,8 @@ void populateDlcToLinalgConversionPatterns(RewritePatternSet &patterns) {
   populatePoolPatterns(patterns);
   populateElementwisePatterns(patterns);
   populateNormalizationPatterns(patterns);
+  populateBatchNormTrainPatterns(patterns);
+  populateDropoutTrainPatterns(patterns);
   populateShapePatterns(patterns);
   populateConvGradPatterns(patterns);
   populateDepthwiseGradPatterns(patterns);

@@ -25,6 +25,8 @@ void populateConvPatterns(mlir::RewritePatternSet &patterns);
 void populatePoolPatterns(mlir::RewritePatternSet &patterns);
 void populateElementwisePatterns(mlir::RewritePatternSet &patterns);
 void populateNormalizationPatterns(mlir::RewritePatternSet &patterns);
+void populateBatchNormTrainPatterns(mlir::RewritePatternSet &patterns);
+void populateDropoutTrainPatterns(mlir::RewritePatternSet &patterns);
 void populateShapePatterns(mlir::RewritePatternSet &patterns);
 // Training: gradients, losses and optimizer updates.
 void populateConvGradPatterns(mlir::RewritePatternSet &patterns);

@@ -329,7 +329,9 @@ def Dlc_BatchNormOp : Dlc_Op<"batch_norm", [Pure, InferTypeOpAdaptor]> {
   let description = [{
     `(x - mean) / sqrt(variance + epsilon) * scale + offset`, with the four
     statistics of shape [C]. `--dlc-fold-batch-norm` folds it into a
-    preceding convolution when the statistics are constants.
+    preceding convolution when the statistics are constants. `momentum` is
+    not used by inference: it is carried from the model so that training
+    (`dlc.batch_norm_train`) can update the moving statistics with it.
 
     Example:
     ```mlir
@@ -341,7 +343,8 @@ def Dlc_BatchNormOp : Dlc_Op<"batch_norm", [Pure, InferTypeOpAdaptor]> {
   let arguments = (ins Dlc_F32Tensor:$input, Dlc_F32Tensor:$scale,
                    Dlc_F32Tensor:$offset, Dlc_F32Tensor:$mean,
                    Dlc_F32Tensor:$variance,
-                   DefaultValuedAttr<F32Attr, "1.0e-3f">:$epsilon);
+                   DefaultValuedAttr<F32Attr, "1.0e-3f">:$epsilon,
+                   DefaultValuedAttr<F32Attr, "0.99f">:$momentum);
   let results = (outs Dlc_F32Tensor:$output);
   let assemblyFormat = [{
     operands attr-dict `:` functional-type(operands, results)
@@ -419,5 +422,6 @@ def Dlc_PadOp : Dlc_Op<"pad", [Pure, InferTypeOpAdaptor]> {
 }
 
 include "dlc/Dialect/Dlc/IR/DlcTrainingOps.td"
+include "dlc/Dialect/Dlc/IR/DlcTrainingNormOps.td"
 
 #endif // DLC_DIALECT_DLC_IR_DLCOPS_TD

@@ -214,8 +214,9 @@ LogicalResult LossGradOp::verify() {
 // Optimizer updates
 //===----------------------------------------------------------------------===//
 
-/// Parameter, gradient, state and new values share one type; `hyper` is
-/// the two step scalars.
+/// Parameter, gradient, state and new values share one type; `hyper`
+/// starts with the two step scalars (a train step's has a third, the step
+/// number, that the updates do not read).
 static LogicalResult verifyUpdate(Operation *op, Value param, Value grad,
                                   Value hyper, ValueRange state) {
   Type type = param.getType();
@@ -230,8 +231,9 @@ static LogicalResult verifyUpdate(Operation *op, Value param, Value grad,
     if (t != type)
       return op->emitOpError("results must have the parameter's type");
   ShapedType h = shapedOf(hyper);
-  if (h.getRank() != 1 || h.getDimSize(0) != 2)
-    return op->emitOpError("expects hyper-parameters of type tensor<2xf32>");
+  if (h.getRank() != 1 || h.getDimSize(0) < 2)
+    return op->emitOpError("expects hyper-parameters of type tensor<Nxf32> "
+                           "with N >= 2");
   return success();
 }
 
@@ -259,4 +261,56 @@ LogicalResult AdagradUpdateOp::verify() {
 LogicalResult RmspropUpdateOp::verify() {
   return verifyUpdate(*this, getParam(), getGrad(), getHyper(),
                       {getMeanSquare()});
+}
+
+//===----------------------------------------------------------------------===//
+// Batch norm in training mode
+//===----------------------------------------------------------------------===//
+
+/// `input` is f32 of rank >= 1 with C channels last; every value of
+/// `stats` is [C] f32.
+static LogicalResult verifyChannelStats(Operation *op, ShapedType input,
+                                        ValueRange stats) {
+  if (input.getRank() < 1)
+    return op->emitOpError("expects an input of rank >= 1");
+  auto expected = RankedTensorType::get({input.getShape().back()},
+                                        input.getElementType());
+  for (Value v : stats)
+    if (v.getType() != expected)
+      return op->emitOpError("expects per-channel tensors of type ")
+             << expected << ", got " << v.getType();
+  return success();
+}
+
+LogicalResult BatchNormTrainOp::verify() {
+  ShapedType input = shapedOf(getInput());
+  if (getOutput().getType() != getInput().getType())
+    return emitOpError("result type ")
+           << getOutput().getType() << " differs from the input's " << input;
+  return verifyChannelStats(*this, input,
+                            {getScale(), getOffset(), getMean(),
+                             getVariance()});
+}
+
+LogicalResult BatchNormGradOp::verify() {
+  Type input = getInput().getType();
+  if (getOutputGrad().getType() != input || getInputGrad().getType() != input)
+    return emitOpError("output gradient and input gradient must have the "
+                       "input's type ")
+           << input;
+  return verifyChannelStats(*this, shapedOf(getInput()),
+                            {getScale(), getMean(), getVariance(),
+                             getScaleGrad(), getOffsetGrad()});
+}
+
+LogicalResult DropoutTrainOp::verify() {
+  float rate = getRate().convertToFloat();
+  if (!(rate > 0.0f && rate < 1.0f))
+    return emitOpError("expects a rate in (0, 1), got ") << rate;
+  ShapedType h = shapedOf(getHyper());
+  if (h.getRank() != 1 || h.getDimSize(0) != 3)
+    return emitOpError("expects the step's hyper-parameters, "
+                       "tensor<3xf32>, got ")
+           << getHyper().getType();
+  return success();
 }

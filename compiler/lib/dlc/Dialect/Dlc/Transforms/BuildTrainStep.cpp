@@ -49,6 +49,10 @@ struct BuildTrainStepPass
   /// backward pass; returns the scalar loss.
   Value buildLoss(OpBuilder &b, ReverseModeBuilder &reverse, Value prediction,
                   Value labels, LossKind kind);
+  /// Replaces each batch_norm by batch_norm_train; returns, per lifted
+  /// moving statistic, the argument and its value after this step.
+  SmallVector<std::pair<BlockArgument, Value>>
+  trainBatchNorms(OpBuilder &b, func::FuncOp step);
   /// Emits the update of `param`; returns the new parameter then state.
   SmallVector<Value> buildUpdate(OpBuilder &b, Location loc, Value param,
                                  Value grad, Value hyper, ValueRange state);
@@ -127,6 +131,46 @@ SmallVector<Value> BuildTrainStepPass::buildUpdate(OpBuilder &b, Location loc,
   return SmallVector<Value>(update->getResults());
 }
 
+SmallVector<std::pair<BlockArgument, Value>>
+BuildTrainStepPass::trainBatchNorms(OpBuilder &b, func::FuncOp step) {
+  SmallVector<std::pair<BlockArgument, Value>> moving;
+  SmallVector<BatchNormOp> norms;
+  step.walk([&](BatchNormOp op) { norms.push_back(op); });
+  for (BatchNormOp bn : norms) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(bn);
+    Location loc = bn.getLoc();
+    auto train = BatchNormTrainOp::create(
+        b, loc,
+        TypeRange{bn.getType(), bn.getMean().getType(),
+                  bn.getVariance().getType()},
+        bn.getInput(), bn.getScale(), bn.getOffset(), bn.getEpsilonAttr());
+    // moving = momentum * moving + (1 - momentum) * batch (Keras), for the
+    // statistics that are state; others (computed values) have nothing to
+    // update.
+    float momentum = bn.getMomentum().convertToFloat();
+    auto scalarOf = [&](float v) {
+      auto type = RankedTensorType::get({}, b.getF32Type());
+      return ConstantOp::create(b, loc, type, DenseElementsAttr::get(type, v))
+          .getResult();
+    };
+    for (auto [stat, batch] :
+         {std::pair(bn.getMean(), train.getMean()),
+          std::pair(bn.getVariance(), train.getVariance())}) {
+      auto arg = dyn_cast<BlockArgument>(stat);
+      if (!arg || arg.getOwner() != &step.getBody().front() ||
+          !step.getArgAttr(arg.getArgNumber(), "dlc.not_trainable"))
+        continue;
+      Value kept = MulOp::create(b, loc, stat, scalarOf(momentum));
+      Value fresh = MulOp::create(b, loc, batch, scalarOf(1.0f - momentum));
+      moving.emplace_back(arg, AddOp::create(b, loc, kept, fresh).getResult());
+    }
+    bn.getOutput().replaceAllUsesWith(train.getOutput());
+    bn.erase();
+  }
+  return moving;
+}
+
 void BuildTrainStepPass::runOnOperation() {
   ModuleOp module = getOperation();
   MLIRContext *ctx = &getContext();
@@ -165,10 +209,15 @@ void BuildTrainStepPass::runOnOperation() {
   Block &body = step.getBody().front();
   unsigned numInputs = 0;
   SmallVector<BlockArgument> params;
+  bool sawParameter = false;
   for (BlockArgument arg : body.getArguments()) {
-    if (step.getArgAttr(arg.getArgNumber(), "dlc.parameter"))
-      params.push_back(arg);
-    else if (params.empty())
+    if (step.getArgAttr(arg.getArgNumber(), "dlc.parameter")) {
+      sawParameter = true;
+      // Not-trainable parameters (batch norm's moving statistics) get no
+      // gradient and no optimizer update; trainBatchNorms updates them.
+      if (!step.getArgAttr(arg.getArgNumber(), "dlc.not_trainable"))
+        params.push_back(arg);
+    } else if (!sawParameter)
       ++numInputs;
     else {
       step.emitError("model inputs must come before the parameters");
@@ -179,6 +228,13 @@ void BuildTrainStepPass::runOnOperation() {
     step.emitError("the model has no trainable parameters");
     return signalPassFailure();
   }
+  const bool gradientsOnly = mode == "gradients";
+  const bool applyOnly = mode == "apply";
+  OpBuilder b(ret);
+  // Before reading the prediction: the model's output may be a batch norm.
+  SmallVector<std::pair<BlockArgument, Value>> moving;
+  if (!applyOnly)
+    moving = trainBatchNorms(b, step);
   Value prediction = ret.getOperand(0);
   auto predType = cast<RankedTensorType>(prediction.getType());
   Type labelType =
@@ -192,28 +248,46 @@ void BuildTrainStepPass::runOnOperation() {
                              StringAttr::get(ctx, name))});
   };
   Location loc = step.getLoc();
-  const bool gradientsOnly = mode == "gradients";
-  const bool applyOnly = mode == "apply";
   auto hyperAttrs = DictionaryAttr::get(
       ctx, {NamedAttribute(StringAttr::get(ctx, "dlc.name"),
                            StringAttr::get(ctx, "hyper")),
             NamedAttribute(StringAttr::get(ctx, "dlc.unbatched"),
                            UnitAttr::get(ctx))});
+  // hyper = [learning rate, step size, step number]. `gradients` has no
+  // update, so it takes hyper only when a dropout needs the step number.
+  SmallVector<DropoutOp> dropouts;
+  if (!applyOnly)
+    step.walk([&](DropoutOp op) { dropouts.push_back(op); });
+  bool withHyper = !gradientsOnly || !dropouts.empty();
   if (failed(step.insertArgument(numInputs, labelType, named("labels"), loc)) ||
-      (!gradientsOnly &&
+      (withHyper &&
        failed(step.insertArgument(
-           numInputs + 1, RankedTensorType::get({2}, Float32Type::get(ctx)),
+           numInputs + 1, RankedTensorType::get({3}, Float32Type::get(ctx)),
            hyperAttrs, loc))))
     return signalPassFailure();
   Value labels = step.getArgument(numInputs);
-  Value hyper = gradientsOnly ? Value() : step.getArgument(numInputs + 1);
+  Value hyper = withHyper ? step.getArgument(numInputs + 1) : Value();
+  for (DropoutOp op : dropouts) {
+    Value replacement = op.getInput();
+    // Rate 0 is the identity in training too (as in the reference).
+    if (op.getRate().convertToFloat() != 0.0f) {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(op);
+      replacement =
+          DropoutTrainOp::create(b, op.getLoc(), op.getType(), op.getInput(),
+                                 hyper, op.getRateAttr(), op.getSeedAttr());
+    }
+    op.getResult().replaceAllUsesWith(replacement);
+    op.erase();
+  }
+  // The model's output may have been one of them.
+  prediction = ret.getOperand(0);
 
   SmallVector<Operation *> forwardOps;
   for (Operation &op : body.without_terminator())
     forwardOps.push_back(&op);
   SmallVector<Operation *> forwardOpsSnapshot = forwardOps;
 
-  OpBuilder b(ret);
   ReverseModeBuilder reverse(b, ValueRange(SmallVector<Value>(params.begin(),
                                                               params.end())));
   Value lossValue;
@@ -293,6 +367,15 @@ void BuildTrainStepPass::runOnOperation() {
       resultAttrs.push_back(inPlace(index));
     }
   }
+  // The new moving statistics overwrite the old in place, like optimizer
+  // state; `gradients` leaves them alone (see Trainer::create).
+  if (!gradientsOnly)
+    for (auto [arg, value] : moving) {
+      results.push_back(value);
+      resultAttrs.push_back(DictionaryAttr::get(
+          ctx, {NamedAttribute(StringAttr::get(ctx, "dlc.in_place"),
+                               b.getI64IntegerAttr(arg.getArgNumber()))}));
+    }
   ret->setOperands(results);
   step.setType(FunctionType::get(ctx, step.getArgumentTypes(),
                                  ValueRange(results).getTypes()));

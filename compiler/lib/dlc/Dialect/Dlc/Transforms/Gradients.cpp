@@ -266,8 +266,11 @@ LogicalResult ReverseModeBuilder::differentiate(Operation *op) {
   }
   if (auto concat = dyn_cast<ConcatOp>(op)) {
     int64_t rank = cast<ShapedType>(concat.getType()).getRank();
-    int64_t axis = concat.getAxis() < 0 ? concat.getAxis() + rank
-                                        : concat.getAxis();
+    // getAxis() is an I64Attr's uint64_t: cast before the sign test, or
+    // axis -1 would index the shape at 2^64 - 1.
+    int64_t axis = int64_t(concat.getAxis());
+    if (axis < 0)
+      axis += rank;
     int64_t offset = 0;
     for (Value input : concat.getInputs()) {
       auto type = cast<RankedTensorType>(input.getType());
@@ -289,10 +292,36 @@ LogicalResult ReverseModeBuilder::differentiate(Operation *op) {
   }
   if (isa<ConstantOp>(op))
     return success();
+  if (auto bn = dyn_cast<BatchNormTrainOp>(op)) {
+    // Only the output reaches the loss; the batch statistics feed the
+    // moving averages, which do not.
+    if (!dy)
+      return success();
+    auto grad = BatchNormGradOp::create(
+        b, loc,
+        TypeRange{bn.getInput().getType(), bn.getScale().getType(),
+                  bn.getOffset().getType()},
+        dy, bn.getInput(), bn.getScale(), bn.getMean(), bn.getVariance(),
+        bn.getEpsilonAttr());
+    Value operands[] = {bn.getInput(), bn.getScale(), bn.getOffset()};
+    for (auto [operand, g] : llvm::zip(operands, grad.getResults()))
+      if (needsGradient(operand))
+        seed(operand, g);
+    return success();
+  }
   if (isa<BatchNormOp>(op))
-    return unsupported("batch normalization in training mode is not "
-                       "implemented yet");
+    return unsupported("inference batch normalization has no gradient "
+                       "rule (training uses dlc.batch_norm_train)");
+  if (auto dropout = dyn_cast<DropoutTrainOp>(op)) {
+    // Linear in x with the same mask, which the op redraws from the same
+    // (seed, step, index).
+    seed(dropout.getInput(),
+         DropoutTrainOp::create(b, loc, dy.getType(), dy, dropout.getHyper(),
+                                dropout.getRateAttr(), dropout.getSeedAttr()));
+    return success();
+  }
   if (isa<DropoutOp>(op))
-    return unsupported("dropout in training mode is not implemented yet");
+    return unsupported("inference dropout has no gradient rule (training "
+                       "uses dlc.dropout_train)");
   return unsupported("no gradient rule");
 }

@@ -1,8 +1,8 @@
 //===- LiftParameters.cpp - trainable weights become arguments ------------===//
 //
-// Training needs the weights as buffers it can overwrite, and evaluation
-// during training needs them as inputs rather than values baked into the
-// code. Both start here. The parameter's name comes from the constant's
+// Training needs the weights (and batch norm's moving statistics) as
+// buffers it can overwrite, and evaluation during training needs them as
+// inputs rather than values baked into the code. Both start here. The parameter's name comes from the constant's
 // location, which the importer sets to the model's tensor name, so the
 // runtime can write trained values back to the right tensors.
 //
@@ -34,6 +34,14 @@ bool isTrainableUse(OpOperand &use) {
   return false;
 }
 
+/// Whether `use` reads a batch norm's moving mean or variance: state that a
+/// training step updates (from the batch statistics, not the optimizer)
+/// and that inference during training must read as it changes.
+bool isMovingStatisticUse(OpOperand &use) {
+  return isa<BatchNormOp>(use.getOwner()) &&
+         (use.getOperandNumber() == 3 || use.getOperandNumber() == 4);
+}
+
 /// The model's tensor name, from the location the importer gave the
 /// constant; a positional name when there is none.
 std::string parameterName(Operation *constant, unsigned index) {
@@ -61,8 +69,12 @@ struct LiftParametersPass
     }
     SmallVector<ConstantOp> parameters;
     func.walk([&](ConstantOp constant) {
+      // The importer's stand-ins for absent inputs (batch norm without
+      // gamma or beta) are fixed, as in the reference.
       if (isa<FloatType>(constant.getType().getElementType()) &&
-          llvm::any_of(constant->getUses(), isTrainableUse))
+          !constant->hasAttr("dlc.implicit") &&
+          (llvm::any_of(constant->getUses(), isTrainableUse) ||
+           llvm::any_of(constant->getUses(), isMovingStatisticUse)))
         parameters.push_back(constant);
     });
 
@@ -76,11 +88,16 @@ struct LiftParametersPass
         return signalPassFailure();
       }
       unsigned index = func.getNumArguments();
-      NamedAttribute attrs[] = {
+      SmallVector<NamedAttribute> attrs{
           NamedAttribute(StringAttr::get(ctx, "dlc.name"),
                          StringAttr::get(ctx, name)),
           NamedAttribute(StringAttr::get(ctx, "dlc.parameter"),
                          UnitAttr::get(ctx))};
+      // Still a parameter (held, saved and passed like the weights), but
+      // one the optimizer never touches.
+      if (llvm::none_of(constant->getUses(), isTrainableUse))
+        attrs.push_back(NamedAttribute(StringAttr::get(ctx, "dlc.not_trainable"),
+                                       UnitAttr::get(ctx)));
       if (failed(func.insertArgument(index, constant.getType(),
                                      DictionaryAttr::get(ctx, attrs),
                                      constant.getLoc())))
