@@ -89,6 +89,42 @@ def loadavg():
         return None
 
 
+class OtherLoad:
+    """Cores that other processes kept busy since start(), in core-seconds per second.
+
+    The load average lags by a minute and counts this process's own threads,
+    so it cannot tell which epoch was disturbed; this can: busy CPU time of
+    the whole machine (/proc/stat) minus this process's own CPU time.
+    """
+
+    def __init__(self):
+        self.tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        self.start()
+
+    @staticmethod
+    def _busy_jiffies():
+        try:
+            with open("/proc/stat") as f:
+                fields = [int(v) for v in f.readline().split()[1:]]
+        except (OSError, ValueError):
+            return None
+        # user nice system idle iowait irq softirq steal ...: all but idle, iowait.
+        return sum(fields) - fields[3] - (fields[4] if len(fields) > 4 else 0)
+
+    def start(self):
+        t = os.times()
+        self.t0 = (time.perf_counter(), self._busy_jiffies(), t.user + t.system)
+
+    def cores(self):
+        wall0, busy0, own0 = self.t0
+        busy, t = self._busy_jiffies(), os.times()
+        wall = time.perf_counter() - wall0
+        if busy is None or busy0 is None or wall <= 0:
+            return None
+        other = (busy - busy0) / self.tick - (t.user + t.system - own0)
+        return round(max(other, 0.0) / wall, 2)
+
+
 def percentile(sorted_values, p):
     """Nearest rank, as `dlc bench` computes it."""
     index = int(p * (len(sorted_values) - 1) + 0.5)
@@ -368,17 +404,22 @@ def main():
               "check": check, "initial_test_accuracy": initial_accuracy}
 
     if args.steps:
+        other_load = OtherLoad()
         ms = sorted(time_steps(torch, net, x_train, y_train, args.batch, args.warmup,
                                args.steps, args.seed))
         median = percentile(ms, 0.5)
         result.update({"steps": args.steps, "warmup": args.warmup, "step_ms": median,
                        "step_p10_ms": percentile(ms, 0.1), "step_p90_ms": percentile(ms, 0.9),
-                       "step_images_per_s": args.batch * 1e3 / median})
+                       "step_images_per_s": args.batch * 1e3 / median,
+                       "step_other_cores": other_load.cores()})
         log("torch_train: train step (batch %d) median %.2f ms, p10-p90 %.2f-%.2f ms over %d steps"
-            % (args.batch, median, result["step_p10_ms"], result["step_p90_ms"], args.steps))
+            " (other jobs %s cores)" % (args.batch, median, result["step_p10_ms"],
+                                        result["step_p90_ms"], args.steps,
+                                        result["step_other_cores"]))
 
     epoch_seconds, eval_seconds, accuracy, losses = [], [], [], []
-    epoch_step_ms, epoch_step_seconds, epoch_load = [], [], []
+    epoch_step_ms, epoch_step_seconds, epoch_other = [], [], []
+    other_load = OtherLoad()
     optimizer = make_optimizer(torch, net)
     step = make_step(torch, net, optimizer)
     shuffle = torch.Generator().manual_seed(args.seed)
@@ -386,6 +427,7 @@ def main():
     for epoch in range(args.epochs):
         net.train()
         step_ms, loss_sum = [], 0.0
+        other_load.start()
         start = time.perf_counter()
         order = torch.randperm(n, generator=shuffle)
         for first in range(0, n, args.batch):  # the last partial batch is kept
@@ -401,18 +443,18 @@ def main():
         # The rest of the epoch is data handling; a sum far above
         # batches x median means steps were stalled (another job on a core).
         epoch_step_seconds.append(sum(step_ms) / 1e3)
-        # Other jobs on a core stall every OpenMP barrier: keep the load
-        # beside each epoch so a slow one can be told from a slow system.
-        epoch_load.append((loadavg() or [None])[0])
+        # Another job on a core stalls every OpenMP barrier: measure it per
+        # epoch so that a disturbed epoch can be told from a slow system.
+        epoch_other.append(other_load.cores())
         start = time.perf_counter()
         net.eval()
         accuracy.append(evaluate(torch, net, x_test, y_test))
         eval_seconds.append(time.perf_counter() - start)
         log("torch_train: epoch %d/%d: %.2f s (%.0f images/s; steps %.2f s, median %.2f ms), "
-            "loss %.4f, test accuracy %.2f%% (eval %.2f s), load %s"
+            "loss %.4f, test accuracy %.2f%% (eval %.2f s), other jobs %s cores"
             % (epoch + 1, args.epochs, epoch_seconds[-1], n / epoch_seconds[-1],
                epoch_step_seconds[-1], epoch_step_ms[-1], losses[-1], 100 * accuracy[-1],
-               eval_seconds[-1], epoch_load[-1]))
+               eval_seconds[-1], epoch_other[-1]))
 
     if args.epochs:
         images_per_s = n * args.epochs / sum(epoch_seconds)
@@ -420,7 +462,7 @@ def main():
                        "eval_seconds": eval_seconds, "epoch_loss": losses,
                        "final_loss": losses[-1], "test_accuracy": accuracy,
                        "epoch_step_ms": epoch_step_ms, "epoch_step_seconds": epoch_step_seconds,
-                       "epoch_loadavg": epoch_load,
+                       "epoch_other_cores": epoch_other,
                        "images_per_s": images_per_s})
         if "step_ms" not in result:
             result["step_ms"] = percentile(sorted(epoch_step_ms), 0.5)

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Training benchmark: `dlc train` beside PyTorch 1.13 on Fashion-MNIST, in one
-# command (full: about 10 minutes on a 2-core machine; quick: about 2):
+# command (full: about 3 minutes on a quiet 2-core machine; quick: about 1):
 #
 #   bench/train.sh [--quick] [--epochs E] [--data DIR] [--threads T]
 #                  [--no-install] [--build] [--skip-dlc] [--skip-torch]
 #                  [--dlc-args "EXTRA ARGS"]
 #
 # Full mode trains 5 epochs on each side; --quick trains 1. Both also time 200
-# PyTorch train steps on their own (torch_train.py --steps). The data default
-# is Debian's dataset-fashion-mnist (/usr/share/datasets/fashion-mnist).
+# PyTorch train steps on their own (torch_train.py --steps). Both sides run
+# --threads T (default 2). The data default is Debian's dataset-fashion-mnist
+# (/usr/share/datasets/fashion-mnist).
 #
 # 1. Installs PyTorch (python3-torch) and the data set from Debian when they
 #    are missing, unless --no-install. A side that cannot run is reported as
@@ -16,7 +17,7 @@
 # 2. With --build, builds dlc first (scripts/build.sh); by default the
 #    existing build/bin/dlc is used as it is.
 # 3. dlc: build/bin/dlc train examples/mnist_cnn.fb --data DIR --epochs E
-#    --batch 64 --json -o bench/build/train/dlc_trained.fb [--dlc-args]
+#    --batch 64 --threads T --json -o bench/build/train/dlc_trained.fb [--dlc-args]
 # 4. PyTorch: bench/torch_train.py --epochs E --steps 200 --threads T --json
 # 5. bench/train_report.py prints the tables and saves them to
 #    bench/build/train_results.{md,json}; raw outputs are in bench/build/train/.
@@ -107,15 +108,17 @@ report=("--mode" "$mode" "--epochs" "$epochs" "--load-before" "$load_before" "--
 # dlc side. Its --json result is the last line of its stdout.
 rm -f "$work/dlc.out" "$work/dlc.err" "$work/torch.out" "$work/torch.err"
 if [ "$run_dlc" = 0 ]; then
-  report+=(--dlc-skipped "--skip-dlc")
+  report+=("--dlc-skipped=not run (--skip-dlc)")
 elif [ ! -x build/bin/dlc ]; then
   say "dlc: not available (build/bin/dlc is missing; run scripts/build.sh or pass --build)"
-  report+=(--dlc-skipped "build/bin/dlc is missing")
+  report+=("--dlc-skipped=build/bin/dlc is missing")
 else
   say "dlc: training $epochs epoch(s) ..."
+  # The same thread count on both sides, or the ratios compare unlike things.
   # shellcheck disable=SC2086  # --dlc-args is split into words on purpose
   build/bin/dlc train examples/mnist_cnn.fb --data "$data" --epochs "$epochs" --batch 64 \
-    --json -o "$work/dlc_trained.fb" $dlc_args >"$work/dlc.out" 2>"$work/dlc.err"
+    --threads "$threads" --json -o "$work/dlc_trained.fb" $dlc_args \
+    >"$work/dlc.out" 2>"$work/dlc.err"
   rc=$?
   [ "$rc" = 0 ] || say "dlc: not available (dlc train exited with status $rc; bench/build/train/dlc.err)"
   report+=(--dlc "$work/dlc.out" --dlc-rc "$rc" --dlc-log "$work/dlc.err")
@@ -123,10 +126,10 @@ fi
 
 # PyTorch side.
 if [ "$run_torch" = 0 ]; then
-  report+=(--torch-skipped "--skip-torch")
+  report+=("--torch-skipped=not run (--skip-torch)")
 elif ! "$python" -c 'import torch' >/dev/null 2>&1; then
   say "PyTorch: skipped (not installed: apt-get install python3-torch)"
-  report+=(--torch-skipped "PyTorch is not installed")
+  report+=("--torch-skipped=PyTorch is not installed")
 else
   say "PyTorch: training $epochs epoch(s) and timing 200 steps ..."
   "$python" "$here/torch_train.py" --epochs "$epochs" --steps 200 --threads "$threads" \

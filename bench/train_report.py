@@ -210,7 +210,7 @@ def render(dlc, torch, meta):
         lines.append("Per epoch (training pass incl. shuffle and batching; test accuracy after it):")
         lines.append("")
         headers = ["epoch", "dlc s", "dlc accuracy", "dlc loss", "PyTorch s",
-                   "PyTorch accuracy", "PyTorch loss", "load average"]
+                   "PyTorch accuracy", "PyTorch loss", "other jobs (cores)"]
         rows = []
         for i in range(n_epochs):
             row = [str(i + 1)]
@@ -220,10 +220,10 @@ def render(dlc, torch, meta):
                 row += [fmt(secs[i]) if i < len(secs) else "–",
                         "%.2f%%" % acc[i] if i < len(acc) and len(acc) == len(secs) else "–",
                         "%.4f" % loss[i] if i < len(loss) else "–"]
-            # The 1-minute load average when the PyTorch epoch ended (the
-            # sides run one after the other, so it describes PyTorch's).
-            loads = as_list(torch.get("raw", {}).get("epoch_loadavg"))
-            row.append("%.2f" % loads[i] if i < len(loads) and loads[i] is not None else "–")
+            # CPU that other processes used during PyTorch's epoch (the
+            # sides run one after the other, so it describes PyTorch's only).
+            others = as_list(torch.get("raw", {}).get("epoch_other_cores"))
+            row.append("%.2f" % others[i] if i < len(others) and others[i] is not None else "–")
             rows.append(row)
         lines.append(table(headers, rows, ["r"] * len(headers)))
         lines.append("")
@@ -252,19 +252,27 @@ def render(dlc, torch, meta):
                          % (e["system"], check["against"], check["max_abs_err"], check["images"],
                             check["control_err"]))
         if e.get("step_images_per_s"):
-            lines.append("Note: %s's train step alone: %.0f images/s, %.1f GFLOP/s."
+            other = raw.get("step_other_cores")
+            lines.append("Note: %s's train step alone: %.0f images/s, %.1f GFLOP/s%s."
                          % (e["system"], e["step_images_per_s"],
-                            e["step_images_per_s"] * MFLOP_PER_IMAGE_STEP / 1e3))
+                            e["step_images_per_s"] * MFLOP_PER_IMAGE_STEP / 1e3,
+                            " (other jobs used %.2f cores meanwhile)" % other
+                            if other is not None else ""))
     loads = []
     for text in (meta["load_before"], meta["load_after"]):
         try:
             loads.append(float(text.split()[0]))
         except (ValueError, IndexError):
             pass
-    loads += [v for v in as_list(torch.get("raw", {}).get("epoch_loadavg")) if v is not None]
-    busy = any(v > 0.5 for v in loads)
+    raw = torch.get("raw", {})
+    others = as_list(raw.get("epoch_other_cores")) + as_list(raw.get("step_other_cores"))
+    others = [v for v in others if v is not None]
+    # The measured CPU of other jobs is exact; the load average lags a minute
+    # and counts PyTorch's own threads, so it is only the fallback.
+    busy = any(v > 0.2 for v in others) if others else any(v > 0.5 for v in loads)
     if busy:
-        lines.append("Note: the machine was busy (load average above 0.5): figures are noisy.")
+        lines.append("Note: the machine was busy (load average above 0.5, or other jobs used more "
+                     "than 0.2 core while PyTorch ran): figures are noisy.")
     return "\n".join(lines) + "\n"
 
 
