@@ -302,22 +302,31 @@ StatusOr<float> Trainer::step(const HostTensor &inputs,
     }
     float hyper[3];
     hyperParameters(hyper);
+    if (desc.num_outputs != 2)
+      return Status::error("the training step has " +
+                           std::to_string(desc.num_outputs) +
+                           " outputs, not a loss and the model's output");
     float value = 0.0f;
     const dlc_tensor_desc &out = desc.outputs[1];
-    StatusOr<HostTensor> output = HostTensor::create(
-        DType::F32, std::vector<int64_t>(out.shape, out.shape + out.rank));
-    if (!output.ok())
-      return output.status();
+    // The model's output goes straight into the caller's tensor when it
+    // already has the shape (fit() passes the same one every step): no
+    // allocation per step.
+    std::vector<int64_t> shape(out.shape, out.shape + out.rank);
+    HostTensor scratch;
+    HostTensor *output = predictions ? predictions : &scratch;
+    if (output->shape() != shape || output->dtype() != DType::F32) {
+      StatusOr<HostTensor> fresh = HostTensor::create(DType::F32, shape);
+      if (!fresh.ok())
+        return fresh.status();
+      *output = std::move(*fresh);
+    }
     StatusOr<std::vector<void *>> in =
         bindInputs(desc, inputs.rawData(), labels.rawData(), hyper, nullptr);
     if (!in.ok())
       return in.status();
     void *outs[2] = {&value, output->rawData()};
-    if (desc.num_outputs != 2 ||
-        (*v)->code->function()(in->data(), outs, (*v)->workspace.get()) != 0)
+    if ((*v)->code->function()(in->data(), outs, (*v)->workspace.get()) != 0)
       return Status::error("the training step failed");
-    if (predictions)
-      *predictions = std::move(*output);
     return value;
   }();
   if (!loss.ok())

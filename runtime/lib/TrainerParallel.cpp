@@ -124,14 +124,17 @@ StatusOr<float> Trainer::parallelStep(const HostTensor &inputs,
   if (predictions) {
     std::vector<int64_t> shape = parts_[0].output.shape();
     shape[0] = n;
-    StatusOr<HostTensor> all = HostTensor::create(DType::F32, shape);
-    if (!all.ok())
-      return all.status();
+    // Reuses the caller's tensor when it has the shape (every full batch).
+    if (predictions->shape() != shape || predictions->dtype() != DType::F32) {
+      StatusOr<HostTensor> all = HostTensor::create(DType::F32, shape);
+      if (!all.ok())
+        return all.status();
+      *predictions = std::move(*all);
+    }
     size_t bytes0 = parts_[0].output.byteSize();
-    std::memcpy(all->rawData(), parts_[0].output.rawData(), bytes0);
-    std::memcpy(static_cast<uint8_t *>(all->rawData()) + bytes0,
+    std::memcpy(predictions->rawData(), parts_[0].output.rawData(), bytes0);
+    std::memcpy(static_cast<uint8_t *>(predictions->rawData()) + bytes0,
                 parts_[1].output.rawData(), parts_[1].output.byteSize());
-    *predictions = std::move(*all);
   }
   return w0 * parts_[0].loss + w1 * parts_[1].loss;
 }

@@ -59,13 +59,8 @@ std::unique_ptr<ModelFile> buildModel(Random &rng, bool withGamma = true) {
 std::pair<ref::RefTensor, ref::RefTensor> randomBatch(Random &rng,
                                                       int64_t n) {
   ref::RefTensor x{{n, 6, 6, 2}, rng.floats(size_t(n * 72), -1, 1)};
-  ref::RefTensor labels{{n, kClasses},
-                        std::vector<float>(size_t(n * kClasses), 0.0f)};
-  for (int64_t i = 0; i < n; ++i)
-    labels.data[size_t(i * kClasses + rng.intIn(0, kClasses - 1))] = 1;
-  return {x, labels};
+  return {x, randomOneHot(rng, n, kClasses)};
 }
-
 
 TrainerOptions sgdOptions(int threads) {
   TrainerOptions o;

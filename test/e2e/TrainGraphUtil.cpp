@@ -162,6 +162,14 @@ TrainerOptions trainOptions(fb::Loss loss, fb::Optimizer optimizer, float lr) {
   return o;
 }
 
+ref::RefTensor randomOneHot(Random &rng, int64_t n, int64_t classes) {
+  ref::RefTensor labels{{n, classes},
+                        std::vector<float>(size_t(n * classes), 0.0f)};
+  for (int64_t i = 0; i < n; ++i)
+    labels.data[size_t(i * classes + rng.intIn(0, classes - 1))] = 1;
+  return labels;
+}
+
 ref::TrainConfig refConfig(const TrainerOptions &o) {
   ref::TrainConfig c;
   c.loss = o.loss;

@@ -81,6 +81,9 @@ void expectTrainingMatches(const ModelBuilder &b,
                            const std::vector<int64_t> &inputShape,
                            const TrainRun &run, uint32_t seed);
 
+/// `n` one-hot rows of `classes` columns, each of a random class.
+ref::RefTensor randomOneHot(Random &rng, int64_t n, int64_t classes);
+
 /// The reference's configuration for the same training as `options`.
 ref::TrainConfig refConfig(const TrainerOptions &options);
 

@@ -1,5 +1,7 @@
 // Backward of the softmax family; batch norm and dropout in training mode
 // (forward and backward).
+#include "slices.h"
+
 #include <cmath>
 #include <limits>
 #include <string>
@@ -9,21 +11,6 @@
 namespace dlc::ref {
 
 namespace {
-
-// Calls fn(base, stride, length) for every 1-D slice of `shape` along `axis`,
-// where element j of the slice is at base + j * stride.
-template <typename Fn>
-void forEachSlice(const std::vector<int64_t> &shape, int64_t axis, Fn fn) {
-  int64_t outer = 1, inner = 1;
-  for (int64_t d = 0; d < axis; ++d)
-    outer *= shape[d];
-  for (size_t d = static_cast<size_t>(axis) + 1; d < shape.size(); ++d)
-    inner *= shape[d];
-  const int64_t len = shape[axis];
-  for (int64_t o = 0; o < outer; ++o)
-    for (int64_t i = 0; i < inner; ++i)
-      fn(o * len * inner + i, inner, len);
-}
 
 // Both softmax backwards need, per slice, softmax(x) in double and a sum of
 // dy (weighted by softmax for softmax itself).
