@@ -101,3 +101,21 @@ func.func @filter_grad_conv(%x: tensor<1x28x28x8xf32>, %dy: tensor<26x26x8x32xf3
     ins(%x, %dy : tensor<1x28x28x8xf32>, tensor<26x26x8x32xf32>) outs(%f : tensor<1x3x3x32xf32>) -> tensor<1x3x3x32xf32>
   return %c : tensor<1x3x3x32xf32>
 }
+
+// -----
+
+// The second conv's filter gradient at batch 64 (the input's 32 channels
+// play the batch): a 3x3 output with 64 channels takes two "images" into
+// the register tile (24 accumulators), so each output-gradient vector
+// loaded from L2 feeds six FMAs instead of three.
+// CHECK-LABEL: func.func @batched_filter_grad_conv
+// CHECK: dlc.inner_tiles = array<i64: 2, 1, 3, 64>
+// CHECK-SAME: dlc.outer_tiles = array<i64: 2, 1, 0, 0>
+func.func @batched_filter_grad_conv(%x: tensor<32x13x13x64xf32>, %dy: tensor<11x11x64x64xf32>) -> tensor<32x3x3x64xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<32x3x3x64xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<32x3x3x64xf32>) -> tensor<32x3x3x64xf32>
+  %c = linalg.conv_2d_nhwc_hwcf {dlc.fusion_root, dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %dy : tensor<32x13x13x64xf32>, tensor<11x11x64x64xf32>) outs(%f : tensor<32x3x3x64xf32>) -> tensor<32x3x3x64xf32>
+  return %c : tensor<32x3x3x64xf32>
+}

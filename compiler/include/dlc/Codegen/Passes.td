@@ -13,6 +13,38 @@
 
 include "mlir/Pass/PassBase.td"
 
+def DlcFoldTransposes : Pass<"dlc-fold-transposes", "mlir::func::FuncOp"> {
+  let summary = "Make elementwise generics write their results transposed";
+  let description = [{
+    A `linalg.transpose` whose input is the result of an all-parallel
+    `linalg.generic` (identity output map, destination not read) is folded
+    into that generic: the generic writes straight into a tensor of the
+    transposed shape through a permuted output map, which saves a full read
+    and write of the tensor. Training creates such pairs: the gradient of a
+    fused ReLU + max pool is an elementwise generic over the conv's output,
+    and the conv's filter gradient reads it transposed to [H, W, N, C].
+
+    The fold applies only when every other reader of the generic's result
+    can read the transposed tensor instead: another `linalg.generic` (its
+    indexing map for that operand is permuted) or a `linalg.reduce` whose
+    kept dimensions stay in order (the bias gradient's reduction over
+    N, H, W). The transpose's discardable attributes (`dlc.materialize`)
+    move to the folded generic. Example:
+
+    ```mlir
+    %g = linalg.generic {indexing_maps = [#id, #id], ...}
+        ins(%x : tensor<4x26x26x32xf32>) outs(%e : tensor<4x26x26x32xf32>)
+    %t = linalg.transpose ins(%g : ...) outs(%e2 : tensor<26x26x4x32xf32>)
+        permutation = [1, 2, 0, 3]
+    // becomes
+    %t = linalg.generic {indexing_maps = [#id, (n, h, w, c) -> (h, w, n, c)]}
+        ins(%x : ...) outs(%e3 : tensor<26x26x4x32xf32>)
+    ```
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
 def DlcSelectTiling : Pass<"dlc-select-tiling", "mlir::func::FuncOp"> {
   let summary = "Choose tile sizes for each fusion root and record them";
   let description = [{
@@ -24,8 +56,9 @@ def DlcSelectTiling : Pass<"dlc-select-tiling", "mlir::func::FuncOp"> {
       iteration space (NHWC: image x output row; dense: rows), one tile per
       task;
     * `dlc.inner_tiles`: the register tile of the contraction's output
-      computed at once inside a task ([1, 1, W, F] or [rows, cols]), sized
-      so that the accumulators fit the 32 vector registers of AVX-512;
+      computed at once inside a task ([N, 1, W, F] or [rows, cols]), sized
+      so that the accumulators fit the 32 vector registers of AVX-512 (N > 1
+      only for outputs too narrow to fill them, e.g. a 3x3 filter gradient);
     * `dlc.reduction_tiles`: tile sizes of the contraction's reduction loops
       (conv: filter row, filter column, input channel; matmul: K).
 

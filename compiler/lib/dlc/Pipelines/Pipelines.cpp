@@ -89,7 +89,7 @@ void buildLinalgPipeline(OpPassManager &pm, const PipelineOptions &opts) {
       select += "inner-tiles=" + joinInts(opts.innerTiles);
     select += "}";
   }
-  addText(pm, "func.func(" + select +
+  addText(pm, "func.func(dlc-fold-transposes," + select +
                   ",dlc-tile-and-fuse,canonicalize,cse,dlc-vectorize,"
                   "canonicalize,cse)");
 }

@@ -18,6 +18,8 @@
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Target/TargetMachine.h"
 
+#include <cstdlib>
+
 using namespace mlir;
 
 namespace dlc {
@@ -210,7 +212,11 @@ jitCompile(ModuleOp module, StringRef entry, const ModelSignature &signature) {
   options.llvmModuleBuilder = builder;
   options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
   options.enableGDBNotificationListener = false;
-  options.enablePerfNotificationListener = false;
+  // DLC_PERF=1 makes the JIT describe its code to `perf` (a jitdump for
+  // `perf record -k 1` + `perf inject --jit`), so compiled models can be
+  // profiled; off by default because it writes a file per process.
+  const char *perf = std::getenv("DLC_PERF");
+  options.enablePerfNotificationListener = perf && *perf && *perf != '0';
   return ExecutionEngine::create(module, options);
 }
 
