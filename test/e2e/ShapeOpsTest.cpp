@@ -109,6 +109,32 @@ TEST(Transpose, RandomSweep) {
   }
 }
 
+// Dims drawn from multiples of 16 (and a few odd ones), so that many
+// transposes move the innermost dim between two multiples of 16: those are
+// tiled into 16x16 register blocks (dlc-tile-transposes) and transposed
+// with shuffles, not loops.
+TEST(Transpose, SixteenBySixteenBlocks) {
+  Random rng(testSeed());
+  ModelBuilder b("transpose_blocks");
+  for (int c = 0; c < 6; ++c) {
+    std::vector<int64_t> in;
+    int64_t rank = rng.intIn(2, 3);
+    for (int64_t d = 0; d < rank; ++d)
+      in.push_back(rng.pick(std::vector<int64_t>{16, 32, 48, 3}));
+    // Move the innermost dim: rotate dims 1..rank by one or more places.
+    std::vector<int32_t> perm{0};
+    int64_t shift = rng.intIn(1, rank - 1);
+    for (int64_t i = 0; i < rank; ++i)
+      perm.push_back(int32_t(1 + (i + shift) % rank));
+    std::vector<int64_t> permDims(perm.begin(), perm.end());
+    int32_t x = b.addInput("x" + std::to_string(c), batched(in));
+    b.markOutput(b.transpose("transpose " + str(in) + " perm " +
+                                 str(permDims) + " #" + std::to_string(c),
+                             x, perm));
+  }
+  EXPECT_TRUE(matchesReference(b, checkFor("transpose", rng), rng));
+}
+
 TEST(Concat, RandomSweep) {
   Random rng(testSeed());
   for (int model = 0; model < 2; ++model) {

@@ -92,6 +92,33 @@ def DlcTileAndFuse : Pass<"dlc-tile-and-fuse", "mlir::func::FuncOp"> {
                            "mlir::linalg::LinalgDialect"];
 }
 
+def DlcTileTransposes : Pass<"dlc-tile-transposes", "mlir::func::FuncOp"> {
+  let summary = "Tile whole-tensor transposes into 16x16 register blocks";
+  let description = [{
+    A `linalg.transpose` outside any tile loop (training's materialized
+    operands, e.g. a forward activation transposed from NHWC to CHWN for a
+    filter gradient) that moves the innermost dimension is tiled with
+    `scf.for` into blocks of 16 x 16 elements of the two dimensions involved
+    (the result's innermost one and the one that reads the input's
+    innermost one), 1 elsewhere. `dlc-vectorize` turns each block into one
+    16x16 vector transfer whose transpose the LLVM pipeline lowers to
+    shuffles (`vector-transpose-lowering=shuffle16x16`), instead of the
+    gathers LLVM's loop vectorizer emits for the strided side. Transposes
+    that keep the innermost dimension (contiguous rows on both sides) or
+    whose two dimensions are not multiples of 16 are left alone.
+
+    ```mlir
+    linalg.transpose ins(%x : tensor<64x13x13x32xf32>)
+        outs(%e : tensor<32x13x13x64xf32>) permutation = [3, 1, 2, 0]
+    // becomes four nested scf.for loops (steps 16, 1, 1, 16) around a
+    // linalg.transpose of tensor<16x1x1x16xf32>
+    ```
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::linalg::LinalgDialect"];
+}
+
 def DlcVectorize : Pass<"dlc-vectorize", "mlir::func::FuncOp"> {
   let summary = "Decompose and vectorize the linalg ops inside tiles";
   let description = [{

@@ -90,7 +90,8 @@ void buildLinalgPipeline(OpPassManager &pm, const PipelineOptions &opts) {
     select += "}";
   }
   addText(pm, "func.func(dlc-fold-transposes," + select +
-                  ",dlc-tile-and-fuse,canonicalize,cse,dlc-vectorize,"
+                  ",dlc-tile-and-fuse,dlc-tile-transposes,canonicalize,cse,"
+                  "dlc-vectorize,"
                   "canonicalize,cse)");
 }
 
@@ -121,7 +122,8 @@ void buildLLVMPipeline(OpPassManager &pm, const PipelineOptions &) {
           "convert-linalg-to-loops,canonicalize,cse,fold-memref-alias-ops,"
           "convert-vector-to-scf{full-unroll=true},lower-affine,"
           "convert-scf-to-cf,expand-strided-metadata,lower-affine,"
-          "convert-vector-to-llvm{vector-contract-lowering=outerproduct},"
+          "convert-vector-to-llvm{vector-contract-lowering=outerproduct "
+          "vector-transpose-lowering=shuffle16x16},"
           "finalize-memref-to-llvm,convert-math-to-llvm,convert-arith-to-llvm,"
           "convert-index-to-llvm,convert-ub-to-llvm,convert-cf-to-llvm,"
           "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},"
