@@ -74,6 +74,7 @@ func.func @not_a_root(%act: tensor<1x4x4x8xf32>) -> tensor<1x2x2x8xf32> {
 // 64 input channels the filter's columns are a loop (reduction tile 1, 1).
 // CHECK-LABEL: func.func @narrow_wide_conv
 // CHECK: linalg.conv_2d_nhwc_hwcf
+// CHECK-NOT: dlc.outer_reduction_tiles
 // CHECK-SAME: dlc.inner_tiles = array<i64: 1, 1, 3, 64>
 // CHECK-SAME: dlc.reduction_tiles = array<i64: 1, 1, 0>
 func.func @narrow_wide_conv(%x: tensor<1x5x5x64xf32>, %w: tensor<3x3x64x64xf32>) -> tensor<1x3x3x64xf32> {
@@ -90,8 +91,11 @@ func.func @narrow_wide_conv(%x: tensor<1x5x5x64xf32>, %w: tensor<3x3x64x64xf32>)
 // A filter gradient computed as a convolution has the output gradient as
 // its "filter", 26 columns wide: its columns are a loop, not unrolled; one
 // input channel (the image) keeps two vectors of 32 channels.
+// Its 692 KiB "filter" is looped over row by row outside the tasks
+// (dlc.outer_reduction_tiles), so that every task reads one row from L2.
 // CHECK-LABEL: func.func @filter_grad_conv
 // CHECK: dlc.inner_tiles = array<i64: 1, 1, 3, 32>
+// CHECK-SAME: dlc.outer_reduction_tiles = array<i64: 1, 0, 0>
 // CHECK-SAME: dlc.reduction_tiles = array<i64: 1, 1, 0>
 func.func @filter_grad_conv(%x: tensor<1x28x28x8xf32>, %dy: tensor<26x26x8x32xf32>) -> tensor<1x3x3x32xf32> {
   %z = arith.constant 0.0 : f32

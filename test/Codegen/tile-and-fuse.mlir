@@ -97,3 +97,26 @@ func.func @dense_chain(%x: tensor<16x576xf32>, %w: tensor<576x64xf32>) -> tensor
     ins(%x, %w : tensor<16x576xf32>, tensor<576x64xf32>) outs(%init : tensor<16x64xf32>) -> tensor<16x64xf32>
   return %m : tensor<16x64xf32>
 }
+
+// -----
+
+// dlc.outer_reduction_tiles (a filter gradient's large "filter"): the
+// filter-row loop runs outside the task loop and carries the output; the
+// zero fill stays outside both, so each row's share accumulates.
+// CHECK-LABEL: func.func @outer_reduction
+// CHECK: %[[FILL:.*]] = linalg.fill
+// CHECK: scf.for %[[ROW:.*]] = %c0 to %c6 step %c1 iter_args(%[[ACC:.*]] = %[[FILL]])
+// CHECK: tensor.extract_slice %{{.*}}[%[[ROW]], 0, 0, 0] [1, 6, 4, 16]
+// CHECK: scf.forall {{.*}} shared_outs(%{{.*}} = %[[ACC]])
+// CHECK-NOT: linalg.fill
+// CHECK: linalg.conv_2d_nhwc_hwcf
+// TWICE-LABEL: func.func @outer_reduction
+// TWICE-COUNT-1: scf.for %{{.*}} = %c0 to %c6 step %c1 iter_args
+func.func @outer_reduction(%x: tensor<8x8x8x4xf32>, %dy: tensor<6x6x4x16xf32>) -> tensor<8x3x3x16xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x3x3x16xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<8x3x3x16xf32>) -> tensor<8x3x3x16xf32>
+  %c = linalg.conv_2d_nhwc_hwcf {dlc.fusion_root, dlc.outer_tiles = array<i64: 1, 1, 0, 0>, dlc.inner_tiles = array<i64: 1, 1, 3, 16>, dlc.reduction_tiles = array<i64: 1, 1, 0>, dlc.outer_reduction_tiles = array<i64: 1, 0, 0>, dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %dy : tensor<8x8x8x4xf32>, tensor<6x6x4x16xf32>) outs(%f : tensor<8x3x3x16xf32>) -> tensor<8x3x3x16xf32>
+  return %c : tensor<8x3x3x16xf32>
+}

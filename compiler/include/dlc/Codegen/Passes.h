@@ -20,6 +20,8 @@ inline constexpr llvm::StringLiteral kOuterTilesAttr = "dlc.outer_tiles";
 inline constexpr llvm::StringLiteral kInnerTilesAttr = "dlc.inner_tiles";
 inline constexpr llvm::StringLiteral kReductionTilesAttr =
     "dlc.reduction_tiles";
+inline constexpr llvm::StringLiteral kOuterReductionTilesAttr =
+    "dlc.outer_reduction_tiles";
 inline constexpr llvm::StringLiteral kWorkspaceBytesAttr =
     "dlc.workspace_bytes";
 

@@ -60,7 +60,12 @@ def DlcSelectTiling : Pass<"dlc-select-tiling", "mlir::func::FuncOp"> {
       so that the accumulators fit the 32 vector registers of AVX-512 (N > 1
       only for outputs too narrow to fill them, e.g. a 3x3 filter gradient);
     * `dlc.reduction_tiles`: tile sizes of the contraction's reduction loops
-      (conv: filter row, filter column, input channel; matmul: K).
+      (conv: filter row, filter column, input channel; matmul: K);
+    * `dlc.outer_reduction_tiles` (only when the conv's "filter" is over
+      512 KiB, i.e. a filter gradient, whose filter is the whole output
+      gradient): reduction tiles looped over outside the tasks, so that the
+      slice every task reads stays in L2 instead of being streamed from
+      memory once per task.
 
     Attributes already present are kept, so a test or a schedule can pin
     them; the `outer-tiles` / `inner-tiles` options override every root of
@@ -85,7 +90,10 @@ def DlcTileAndFuse : Pass<"dlc-tile-and-fuse", "mlir::func::FuncOp"> {
     materialized. Inside a task, the activation (and through it the
     convolution) is tiled again by `dlc.inner_tiles` with `scf.for`, and the
     convolution's and pool's window-row loops are tiled by 1 so that they
-    decompose into 1-D ops that vectorize.
+    decompose into 1-D ops that vectorize. A root with
+    `dlc.outer_reduction_tiles` is first tiled along those reduction loops
+    with `scf.for` carrying the output (its fill stays outside), and the
+    steps above apply to the root inside that loop.
   }];
   let dependentDialects = ["mlir::scf::SCFDialect",
                            "mlir::tensor::TensorDialect",

@@ -66,7 +66,12 @@ int64_t largestDivisorAtMost(int64_t n, int64_t limit) {
 
 struct TileChoice {
   SmallVector<int64_t> outer, inner, reduction;
+  /// Reduction tiles looped over outside the tasks; empty: none.
+  SmallVector<int64_t> outerReduction = {};
 };
+
+/// A "filter" this large (bytes) is not re-read from memory by every task.
+constexpr int64_t kMaxStreamedFilterBytes = 512 * 1024;
 
 /// Conv chains (rank-4 NHWC roots, with or without a pool). One task per
 /// (image, output row): enough parallelism for any batch and a working set
@@ -118,7 +123,23 @@ TileChoice chooseConvTiles(linalg::LinalgOp op, RankedTensorType type) {
   if (2 * perImage <= kAccumulatorBudget)
     tileN = largestDivisorAtMost(type.getDimSize(0),
                                  kAccumulatorBudget / perImage);
-  return {{tileN, 1, 0, 0}, {tileN, 1, tileW, tileF}, {1, tileKW, 0}};
+  // A filter gradient computed as a convolution has the whole output
+  // gradient as its "filter" (2 MiB for conv2 at batch 64, 5.5 MiB for
+  // conv1), and every task (image pair and output row) streamed all of it
+  // from memory. Looping over its rows outside the tasks keeps one row
+  // (under 256 KiB) in L2 while every task accumulates that row's share
+  // into its own output tile.
+  SmallVector<int64_t> outerReduction;
+  if (auto conv = chainConvolution(op)) {
+    auto filter = cast<ShapedType>(conv->getDpsInputs()[1].getType());
+    if (filter.hasStaticShape() && filter.getDimSize(0) > 1 &&
+        filter.getNumElements() * 4 > kMaxStreamedFilterBytes)
+      outerReduction = {1, 0, 0};
+  }
+  return {{tileN, 1, 0, 0},
+          {tileN, 1, tileW, tileF},
+          {1, tileKW, 0},
+          outerReduction};
 }
 
 /// Dense chains (rank-2 [N, M] roots). Tasks of up to 8 rows; a register
@@ -167,6 +188,8 @@ struct SelectTilingPass
       record(dlc::kOuterTilesAttr, choice.outer, outerTiles);
       record(dlc::kInnerTilesAttr, choice.inner, innerTiles);
       record(dlc::kReductionTilesAttr, choice.reduction, {});
+      if (!choice.outerReduction.empty())
+        record(dlc::kOuterReductionTilesAttr, choice.outerReduction, {});
     });
   }
 };

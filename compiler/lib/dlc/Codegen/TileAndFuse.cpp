@@ -1,7 +1,9 @@
 //===- TileAndFuse.cpp - tile fusion roots, fuse their producers ----------===//
 //
 // Three steps per fusion root (the last op of a conv chain -- possibly a
-// pool -- or of a dense chain), driven by the attributes SelectTiling wrote:
+// pool -- or of a dense chain), driven by the attributes SelectTiling wrote
+// (after an optional step 0: dlc.outer_reduction_tiles, a loop over
+// reduction tiles around everything else, see tileOuterReductions):
 //  1. tile the root with scf.forall by dlc.outer_tiles and greedily fuse all
 //     its producers into the loop: each task computes only the conv rows
 //     that its pooled rows read;
@@ -155,7 +157,44 @@ LogicalResult tilePoolWindowRows(RewriterBase &rewriter, Operation *pool) {
                   /*unroll=*/true);
 }
 
+/// Step 0 (dlc.outer_reduction_tiles): loops over the root's reduction
+/// dimensions outside everything else, accumulating into the root's
+/// destination, which stays outside the loop (its fill runs once). Returns
+/// the root inside the loop, which keeps the root's attributes.
+FailureOr<linalg::LinalgOp> tileOuterReductions(RewriterBase &rewriter,
+                                                linalg::LinalgOp root,
+                                                ArrayRef<int64_t> reduction) {
+  unsigned numLoops = root.getNumLoops();
+  unsigned numReductions = root.getNumReductionLoops();
+  SmallVector<int64_t> sizes(numLoops, 0);
+  for (unsigned i = 0; i < numReductions && i < reduction.size(); ++i)
+    sizes[numLoops - numReductions + i] = reduction[i];
+  scf::SCFTilingOptions tiling;
+  tiling.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), sizes));
+  tiling.setLoopType(LoopType::ForOp);
+  rewriter.setInsertionPoint(root);
+  FailureOr<scf::SCFTilingResult> result =
+      scf::tileUsingSCF(rewriter, cast<TilingInterface>(root.getOperation()),
+                        tiling);
+  if (failed(result) || result->tiledOps.size() != 1)
+    return failure();
+  auto tiled = dyn_cast<linalg::LinalgOp>(result->tiledOps.front());
+  if (!tiled)
+    return failure();
+  tiled->removeAttr(dlc::kOuterReductionTilesAttr);
+  rewriter.replaceOp(root, result->replacements);
+  return tiled;
+}
+
 LogicalResult processRoot(RewriterBase &rewriter, linalg::LinalgOp root) {
+  if (auto split = root->getAttrOfType<DenseI64ArrayAttr>(
+          dlc::kOuterReductionTilesAttr)) {
+    FailureOr<linalg::LinalgOp> inner =
+        tileOuterReductions(rewriter, root, split.asArrayRef());
+    if (failed(inner))
+      return root->emitOpError("could not tile the outer reduction loops");
+    root = *inner;
+  }
   auto outer = root->getAttrOfType<DenseI64ArrayAttr>(dlc::kOuterTilesAttr);
   auto inner = root->getAttrOfType<DenseI64ArrayAttr>(dlc::kInnerTilesAttr);
   auto reduction =
