@@ -30,6 +30,29 @@ func.func @conv2d_input_grad(%dy: tensor<2x3x3x4xf32>, %w: tensor<3x3x5x4xf32>) 
 
 // -----
 
+// Stride 1: the output rows come in three bands, so that no conv reads the
+// zero rows above and below dy in the padded buffer (rows 2..6 of 9): rows
+// 0-1 use filter rows 1-2, rows 2-4 all three, rows 5-6 filter rows 0-1.
+// CHECK-LABEL: func.func @conv2d_input_grad_bands
+// CHECK: %[[PADDED:.+]] = tensor.insert_slice %{{.*}} into %{{.*}}[0, 2, 2, 0] [2, 5, 5, 4]
+// CHECK: %[[TOP:.+]] = tensor.extract_slice %[[PADDED]][0, 1, 0, 0] [2, 3, 9, 4]
+// CHECK: %[[TOPW:.+]] = tensor.extract_slice %{{.*}}[1, 0, 0, 0] [2, 3, 4, 6]
+// CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} ins(%[[TOP]], %[[TOPW]] : tensor<2x3x9x4xf32>, tensor<2x3x4x6xf32>) outs(%{{.*}} : tensor<2x2x7x6xf32>)
+// CHECK: tensor.insert_slice %{{.*}}[0, 0, 0, 0] [2, 2, 7, 6]
+// CHECK: %[[MID:.+]] = tensor.extract_slice %[[PADDED]][0, 2, 0, 0] [2, 5, 9, 4]
+// CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} ins(%[[MID]], %{{.*}} : tensor<2x5x9x4xf32>, tensor<3x3x4x6xf32>) outs(%{{.*}} : tensor<2x3x7x6xf32>)
+// CHECK: tensor.insert_slice %{{.*}}[0, 2, 0, 0] [2, 3, 7, 6]
+// CHECK: %[[BOT:.+]] = tensor.extract_slice %[[PADDED]][0, 5, 0, 0] [2, 3, 9, 4]
+// CHECK: %[[BOTW:.+]] = tensor.extract_slice %{{.*}}[0, 0, 0, 0] [2, 3, 4, 6]
+// CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} ins(%[[BOT]], %[[BOTW]]
+// CHECK: tensor.insert_slice %{{.*}}[0, 5, 0, 0] [2, 2, 7, 6]
+func.func @conv2d_input_grad_bands(%dy: tensor<2x5x5x4xf32>, %w: tensor<3x3x6x4xf32>) -> tensor<2x7x7x6xf32> {
+  %0 = dlc.conv2d_input_grad %dy, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>} : (tensor<2x5x5x4xf32>, tensor<3x3x6x4xf32>) -> tensor<2x7x7x6xf32>
+  return %0 : tensor<2x7x7x6xf32>
+}
+
+// -----
+
 // Padding (2, 2) beyond a 1x1 kernel's extent: the first and last two
 // output rows only saw padding, so dy is cropped to the rows that map onto
 // the input, which then needs no zero border at all.

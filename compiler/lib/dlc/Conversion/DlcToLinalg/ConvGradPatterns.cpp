@@ -17,6 +17,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
 
+#include <algorithm>
+
 using namespace mlir;
 
 namespace dlc {
@@ -46,10 +48,67 @@ Value flipAndTransposeFilter(OpBuilder &b, Location loc, Value filter) {
   return flipped;
 }
 
+/// A band of output rows [rowBegin, rowEnd) of the transposed convolution
+/// whose rows all read the same filter rows [tapBegin, tapEnd) of real data.
+struct RowBand {
+  int64_t rowBegin, rowEnd, tapBegin, tapEnd;
+};
+
+/// With stride 1 and no dilation along H, output row h reads buffer rows
+/// h .. h+K-1, of which only [begin, begin + count) hold dy: the first and
+/// last K-1 rows see a border of zeros (up to 2/3 of a 3x3 conv's work on
+/// its outermost rows; 15% of conv2's input gradient in the reference CNN,
+/// 40% of conv3's). Three bands: the rows that meet every filter row, and
+/// the rows above and below them, each with the filter rows any of its rows
+/// meets. (One band per distinct set of filter rows would skip a little
+/// more but compile a kernel per border row: +35% LLVM time for a train
+/// step.) Empty: nothing to gain, one conv over everything.
+SmallVector<RowBand> rowBands(int64_t rows, int64_t kernel,
+                              const TransposedConvRows &data) {
+  int64_t dataBegin = data.begin, dataEnd = data.begin + (data.end - data.first);
+  // Rows whose window lies inside the data: dataBegin <= h, h+K <= dataEnd.
+  int64_t fullBegin = std::max<int64_t>(dataBegin, 0);
+  int64_t fullEnd = std::min(rows, dataEnd - kernel + 1);
+  if (fullEnd <= fullBegin || (fullBegin == 0 && fullEnd == rows))
+    return {};
+  auto border = [&](int64_t begin, int64_t end) {
+    int64_t lo = kernel, hi = 0;
+    for (int64_t h = begin; h < end; ++h) {
+      int64_t rowLo = std::clamp<int64_t>(dataBegin - h, 0, kernel);
+      int64_t rowHi = std::clamp<int64_t>(dataEnd - h, 0, kernel);
+      if (rowHi > rowLo) {
+        lo = std::min(lo, rowLo);
+        hi = std::max(hi, rowHi);
+      }
+    }
+    return RowBand{begin, end, lo, std::max(lo, hi)};
+  };
+  SmallVector<RowBand> bands;
+  if (fullBegin > 0)
+    bands.push_back(border(0, fullBegin));
+  bands.push_back({fullBegin, fullEnd, 0, kernel});
+  if (fullEnd < rows)
+    bands.push_back(border(fullEnd, rows));
+  return bands;
+}
+
+Value slice4D(OpBuilder &b, Location loc, Value source, int64_t axis,
+              int64_t offset, int64_t size) {
+  auto type = cast<RankedTensorType>(source.getType());
+  SmallVector<int64_t> offsets(4, 0), sizes(type.getShape()), unit(4, 1);
+  offsets[axis] = offset;
+  sizes[axis] = size;
+  return tensor::ExtractSliceOp::create(
+      b, loc, RankedTensorType::get(sizes, type.getElementType()), source,
+      ValueRange{}, ValueRange{}, ValueRange{}, offsets, sizes, unit);
+}
+
 /// dx = conv(dilate_and_pad(dy), flip(filter)) at stride 1 and the forward
 /// dilations: the transposed convolution. dy is scattered into a zero
 /// buffer (every stride-th row and column) once; the conv then reads it
-/// like a forward conv reads its padded input.
+/// like a forward conv reads its padded input. At stride 1 the output rows
+/// are computed in bands (see rowBands), each a conv over only the filter
+/// rows that meet data, so the zero rows of the border are never read.
 struct Conv2DInputGradLowering : OpConversionPattern<Conv2DInputGradOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -65,13 +124,53 @@ struct Conv2DInputGradLowering : OpConversionPattern<Conv2DInputGradOp> {
         {type.getDimSize(1), type.getDimSize(2)}, kernel, op.getStrides(),
         op.getDilations(), op.getPadding());
     Value filter = flipAndTransposeFilter(rewriter, loc, adaptor.getFilter());
-    Value init = createFilled(rewriter, loc, type, 0.0f);
-    auto conv = linalg::Conv2DNhwcHwcfOp::create(
-        rewriter, loc, TypeRange{type}, ValueRange{dilated, filter},
-        ValueRange{init}, createI64TensorAttr(rewriter, {1, 1}),
-        createI64TensorAttr(rewriter, op.getDilations()));
-    conv->setAttr(kFusionRootAttrName, rewriter.getUnitAttr());
-    rewriter.replaceOp(op, conv.getResult(0));
+    auto convOver = [&](Value input, Value window, RankedTensorType result) {
+      Value init = createFilled(rewriter, loc, result, 0.0f);
+      auto conv = linalg::Conv2DNhwcHwcfOp::create(
+          rewriter, loc, TypeRange{result}, ValueRange{input, window},
+          ValueRange{init}, createI64TensorAttr(rewriter, {1, 1}),
+          createI64TensorAttr(rewriter, op.getDilations()));
+      conv->setAttr(kFusionRootAttrName, rewriter.getUnitAttr());
+      return conv.getResult(0);
+    };
+
+    SmallVector<RowBand> bands;
+    if (op.getStrides()[0] == 1 && op.getDilations()[0] == 1) {
+      auto dyType = cast<RankedTensorType>(adaptor.getOutputGrad().getType());
+      TransposedConvRows data = transposedConvRows(
+          type.getDimSize(1), dyType.getDimSize(1), kernel[0], 1, 1,
+          op.getPadding()[0]);
+      if (data.end > data.first)
+        bands = rowBands(type.getDimSize(1), kernel[0], data);
+    }
+    if (bands.empty()) {
+      rewriter.replaceOp(op, convOver(dilated, filter, type));
+      return success();
+    }
+    // Each band writes its rows of dx in place (extract/insert pairs on
+    // one buffer); a band that meets no data is zero.
+    Value result = createEmpty(rewriter, loc, type);
+    for (const RowBand &band : bands) {
+      int64_t rows = band.rowEnd - band.rowBegin;
+      SmallVector<int64_t> shape(type.getShape());
+      shape[1] = rows;
+      auto bandType = RankedTensorType::get(shape, type.getElementType());
+      Value value;
+      if (band.tapEnd <= band.tapBegin) {
+        value = createFilled(rewriter, loc, bandType, 0.0f);
+      } else {
+        int64_t taps = band.tapEnd - band.tapBegin;
+        Value input = slice4D(rewriter, loc, dilated, 1,
+                              band.rowBegin + band.tapBegin, rows + taps - 1);
+        Value window = slice4D(rewriter, loc, filter, 0, band.tapBegin, taps);
+        value = convOver(input, window, bandType);
+      }
+      SmallVector<int64_t> offsets{0, band.rowBegin, 0, 0}, unit(4, 1);
+      result = tensor::InsertSliceOp::create(
+          rewriter, loc, value, result, ValueRange{}, ValueRange{},
+          ValueRange{}, offsets, shape, unit);
+    }
+    rewriter.replaceOp(op, result);
     return success();
   }
 };

@@ -74,11 +74,12 @@ mlir::Value padSpatial(mlir::OpBuilder &b, mlir::Location loc,
 /// `linalg.fill` with the reduction's identity (-inf for max, 0 otherwise)
 /// then `linalg.pooling_nhwc_max` (PoolKind::Max) or `pooling_nhwc_sum`
 /// (PoolKind::Avg: the caller divides) over the already padded NHWC
-/// `input`. Returns the pooling op's result.
+/// `input`. Returns the pooling op's result. Empty `dilations` means 1, 1.
 mlir::Value createPool(mlir::OpBuilder &b, mlir::Location loc, PoolKind kind,
                        mlir::Value input, mlir::RankedTensorType type,
                        llvm::ArrayRef<int64_t> window,
-                       llvm::ArrayRef<int64_t> strides);
+                       llvm::ArrayRef<int64_t> strides,
+                       llvm::ArrayRef<int64_t> dilations = {});
 
 /// `act(x)` on one f32 scalar.
 mlir::Value createActivationScalar(mlir::OpBuilder &b, mlir::Location loc,
@@ -98,6 +99,19 @@ mlir::Value createActivationDerivative(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value createMaterializedTranspose(mlir::OpBuilder &b, mlir::Location loc,
                                         mlir::Value input,
                                         llvm::ArrayRef<int64_t> perm);
+
+/// Where dy's rows (or columns) land in the buffer of
+/// dilateForTransposedConv along one spatial dim: the first buffer row that
+/// holds one and one past the last, every `stride`-th row in between.
+/// Empty (end <= begin) when no output row reaches the input.
+struct TransposedConvRows {
+  int64_t first, end;  // dy rows [first, end) are used
+  int64_t begin;       // buffer row of dy row `first`
+  int64_t bufferRows;  // input size + (K - 1) * dilation
+};
+TransposedConvRows transposedConvRows(int64_t inputSize, int64_t outputSize,
+                                      int64_t kernel, int64_t stride,
+                                      int64_t dilation, int64_t padBefore);
 
 /// The output gradient of a convolution laid out for the transposed
 /// convolution that computes its input gradient: `dy` ([N, OH, OW, ...])

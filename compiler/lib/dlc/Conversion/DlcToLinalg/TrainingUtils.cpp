@@ -72,6 +72,17 @@ int64_t ceilDiv(int64_t a, int64_t b) { return -floorDiv(-a, b); }
 // would land before row 0 (L < 0: padding larger than the dilated kernel
 // extent) or past the end (trailing padding that large) read only padding
 // in the forward: they contribute nothing and are left out.
+TransposedConvRows transposedConvRows(int64_t inputSize, int64_t outputSize,
+                                      int64_t kernel, int64_t stride,
+                                      int64_t dilation, int64_t padBefore) {
+  int64_t extent = (kernel - 1) * dilation;
+  int64_t lead = extent - padBefore;
+  int64_t rows = inputSize + extent;
+  int64_t first = lead >= 0 ? 0 : ceilDiv(-lead, stride);
+  int64_t end = std::min(outputSize, floorDiv(rows - 1 - lead, stride) + 1);
+  return {first, end, first * stride + lead, rows};
+}
+
 Value dilateForTransposedConv(OpBuilder &b, Location loc, Value dy,
                               ArrayRef<int64_t> inputSpatial,
                               ArrayRef<int64_t> kernel,
@@ -85,19 +96,15 @@ Value dilateForTransposedConv(OpBuilder &b, Location loc, Value dy,
   SmallVector<int64_t> dstOffsets(rank, 0), dstStrides(rank, 1);
   bool empty = false;
   for (int i = 0; i < 2; ++i) {
-    int64_t extent = (kernel[i] - 1) * dilations[i];
-    int64_t lead = extent - padding[2 * i];
-    int64_t rows = inputSpatial[i] + extent;
-    int64_t outRows = dyType.getDimSize(1 + i);
-    int64_t first = lead >= 0 ? 0 : ceilDiv(-lead, strides[i]);
-    int64_t end =
-        std::min(outRows, floorDiv(rows - 1 - lead, strides[i]) + 1);
-    bufShape[1 + i] = rows;
-    srcOffsets[1 + i] = first;
-    sizes[1 + i] = end - first;
-    dstOffsets[1 + i] = first * strides[i] + lead;
+    TransposedConvRows r = transposedConvRows(
+        inputSpatial[i], dyType.getDimSize(1 + i), kernel[i], strides[i],
+        dilations[i], padding[2 * i]);
+    bufShape[1 + i] = r.bufferRows;
+    srcOffsets[1 + i] = r.first;
+    sizes[1 + i] = r.end - r.first;
+    dstOffsets[1 + i] = r.begin;
     dstStrides[1 + i] = strides[i];
-    empty |= end <= first;
+    empty |= r.end <= r.first;
   }
   auto bufType = RankedTensorType::get(bufShape, dyType.getElementType());
   if (empty)
