@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_model_file fuzz_npy fuzz_idx fuzz_import fuzz_mlir_parse fuzz_tflite)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_model_file fuzz_npy fuzz_idx fuzz_import fuzz_mlir_parse fuzz_tflite fuzz_onnx)
 
 # libFuzzer and the sanitizer runtimes of clang-22; the normal build does not
 # need them, so they are installed here rather than by install-deps.sh.

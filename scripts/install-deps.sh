@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing dlc needs, from Debian's packages:
 # LLVM/MLIR 22 (libMLIR.so, libLLVM.so), clang-22 + lld-22, lit/FileCheck,
-# FlatBuffers, GoogleTest, Ninja, ccache, and the Fashion-MNIST data set.
+# FlatBuffers, GoogleTest, Ninja, ccache, the Fashion-MNIST data set, ONNX's
+# protobuf definitions and backend test data, and PyTorch + onnx for the
+# ONNX export test.
 set -euo pipefail
 
 packages=(
@@ -9,6 +11,8 @@ packages=(
   libomp-22-dev flatbuffers-compiler libflatbuffers-dev
   ninja-build ccache cmake zlib1g-dev libgtest-dev python3
   dataset-fashion-mnist
+  libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata python3-onnx
+  python3-torch python3-numpy
 )
 
 missing=()

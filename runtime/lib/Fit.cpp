@@ -112,9 +112,17 @@ StatusOr<std::vector<EpochRecord>> fit(Trainer &trainer, const Dataset &train,
       StatusOr<float> loss = trainer.step(x, y, &predictions);
       if (options.stepSeconds)
         options.stepSeconds->push_back(since(stepStart));
-      if (!loss.ok())
-        return loss.status().withPrefix("epoch " + std::to_string(epoch + 1) +
-                                        ", batch " + std::to_string(i + 1));
+      if (!loss.ok()) {
+        // The checkpoint of the last finished epoch was written before this
+        // step and is not touched again: say so, it is what to resume from.
+        std::string kept;
+        if (!options.checkpointPath.empty() && epoch > 0)
+          kept = "; " + options.checkpointPath + " keeps the model of epoch " +
+                 std::to_string(epoch);
+        return Status::error("epoch " + std::to_string(epoch + 1) +
+                             ", batch " + std::to_string(i + 1) + ": " +
+                             loss.status().message() + kept);
+      }
       int64_t rows = x.dim(0), c = predictions.dim(1);
       lossSum += double(*loss) * double(rows);
       for (int64_t r = 0; r < rows; ++r)

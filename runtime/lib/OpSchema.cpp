@@ -55,6 +55,10 @@ Status checkPool(const fb::Pool2DOptions &o) {
   // 0 means "same as the filter".
   DLC_RETURN_IF_ERROR(inRange("stride_h", o.stride_h(), 0, kMaxWindowParam));
   DLC_RETURN_IF_ERROR(inRange("stride_w", o.stride_w(), 0, kMaxWindowParam));
+  DLC_RETURN_IF_ERROR(
+      inRange("dilation_h", o.dilation_h(), 1, kMaxWindowParam));
+  DLC_RETURN_IF_ERROR(
+      inRange("dilation_w", o.dilation_w(), 1, kMaxWindowParam));
   DLC_RETURN_IF_ERROR(enumInRange("padding", o.padding()));
   DLC_RETURN_IF_ERROR(inRange("pad_top", o.pad_top(), 0, kMaxWindowParam));
   DLC_RETURN_IF_ERROR(

@@ -217,6 +217,28 @@ const HostTensor *Trainer::tensor(const std::string &name) const {
 }
 
 namespace {
+/// Index of the first NaN or infinity in `data`, or -1. The exponent bits
+/// are tested as integers and OR-ed over blocks, so the scan vectorizes: it
+/// runs after every step over all parameters and optimizer state.
+int64_t firstNonFinite(const float *data, int64_t n) {
+  constexpr uint32_t kExponent = 0x7f800000u;
+  constexpr int64_t kBlock = 4096;
+  for (int64_t start = 0; start < n; start += kBlock) {
+    int64_t end = std::min(n, start + kBlock);
+    uint32_t bad = 0;
+    for (int64_t i = start; i < end; ++i) {
+      uint32_t bits;
+      std::memcpy(&bits, data + i, sizeof bits);
+      bad |= uint32_t((bits & kExponent) == kExponent);
+    }
+    if (bad)
+      for (int64_t i = start; i < end; ++i)
+        if (!std::isfinite(data[i]))
+          return i;
+  }
+  return -1;
+}
+
 Status checkShape(const HostTensor &t, const dlc_tensor_desc &d,
                   const std::string &what) {
   bool ok = int32_t(t.dtype()) == d.dtype && int64_t(t.rank()) == d.rank;
@@ -336,8 +358,31 @@ StatusOr<float> Trainer::step(const HostTensor &inputs,
                          " at step " + std::to_string(steps_ + 1) +
                          "; the parameters are no longer usable (lower the "
                          "learning rate, or check the data)");
+  DLC_RETURN_IF_ERROR(checkStateFinite());
   ++steps_;
   return loss;
+}
+
+Status Trainer::checkStateFinite() const {
+  // A NaN or infinite gradient need not show in this step's loss (it is
+  // computed before the update), but it always reaches the updated
+  // parameter or the optimizer's state, which are all checked here.
+  for (const auto &[name, value] : state_) {
+    int64_t at = firstNonFinite(value.data<float>(), value.numElements());
+    if (at < 0)
+      continue;
+    float v = value.data<float>()[at];
+    bool isParam = std::find(params_.begin(), params_.end(), name) !=
+                   params_.end();
+    return Status::error(
+        "step " + std::to_string(steps_ + 1) + " made " +
+        (isParam ? "parameter '" : "optimizer state '") + name + "' " +
+        (std::isnan(v) ? "NaN" : "infinite") + " at element " +
+        std::to_string(at) +
+        " (a gradient was not finite); the parameters are no longer usable "
+        "(lower the learning rate, or check the data)");
+  }
+  return Status::success();
 }
 
 StatusOr<HostTensor> Trainer::predict(const HostTensor &inputs,

@@ -241,6 +241,29 @@ func.func @avg_pool2d_count_include_pad(%x: tensor<1x3x3x2xf32>) -> tensor<1x3x3
 
 // -----
 
+// Dilations go to the linalg pools as they are. The divisor counts the taps
+// on real rows: rows {oh - 1, oh + 1} of 4, so the first and last output
+// rows have one real row of two.
+// CHECK-LABEL: func.func @avg_pool2d_dilated
+// CHECK: %[[PAD:.+]] = tensor.pad %{{.+}} low[0, 1, 0, 0] high[0, 1, 0, 0]
+// CHECK: linalg.pooling_nhwc_sum {dilations = dense<[2, 1]> : tensor<2xi64>, {{.*}}strides = dense<1> : tensor<2xi64>} ins(%[[PAD]], %{{.+}} : tensor<1x6x3x2xf32>, tensor<2x2xf32>)
+// CHECK: arith.constant dense<{{\[\[\[}}2.000000e+00], [2.000000e+00]], {{\[\[}}4.000000e+00], [4.000000e+00]], {{\[\[}}4.000000e+00], [4.000000e+00]], {{\[\[}}2.000000e+00], [2.000000e+00]]]> : tensor<4x2x1xf32>
+func.func @avg_pool2d_dilated(%x: tensor<1x4x3x2xf32>) -> tensor<1x4x2x2xf32> {
+  %0 = dlc.avg_pool2d %x {window = array<i64: 2, 2>, strides = array<i64: 1, 1>, padding = array<i64: 1, 1, 0, 0>, dilations = array<i64: 2, 1>} : tensor<1x4x3x2xf32> -> tensor<1x4x2x2xf32>
+  return %0 : tensor<1x4x2x2xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @max_pool2d_dilated
+// CHECK: linalg.pooling_nhwc_max {dilations = dense<[2, 1]> : tensor<2xi64>
+func.func @max_pool2d_dilated(%x: tensor<1x4x3x2xf32>) -> tensor<1x4x2x2xf32> {
+  %0 = dlc.max_pool2d %x {window = array<i64: 2, 2>, strides = array<i64: 1, 1>, padding = array<i64: 1, 1, 0, 0>, dilations = array<i64: 2, 1>} : tensor<1x4x3x2xf32> -> tensor<1x4x2x2xf32>
+  return %0 : tensor<1x4x2x2xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @global_avg_pool
 // CHECK-SAME: (%[[X:.+]]: tensor<2x4x2x3xf32>)
 // CHECK: %[[FILL:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<2x3xf32>)

@@ -75,6 +75,24 @@ func.func @padded_pool(%x: tensor<1x4x4x1xf32>, %w: tensor<1x1x1x2xf32>)
 
 // -----
 
+// Negative: a dilated pool (fused_conv2d has no pool dilations).
+// CHECK-LABEL: func @dilated_pool
+// CHECK: dlc.conv2d
+// CHECK: dlc.avg_pool2d {{.*}}dilations = array<i64: 2, 1>
+func.func @dilated_pool(%x: tensor<1x5x4x1xf32>, %w: tensor<1x1x1x2xf32>)
+    -> tensor<1x2x2x2xf32> {
+  %0 = dlc.conv2d %x, %w {strides = array<i64: 1, 1>,
+         dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>}
+       : (tensor<1x5x4x1xf32>, tensor<1x1x1x2xf32>) -> tensor<1x5x4x2xf32>
+  %1 = dlc.avg_pool2d %0 {window = array<i64: 2, 2>,
+         strides = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>,
+         dilations = array<i64: 2, 1>}
+       : tensor<1x5x4x2xf32> -> tensor<1x2x2x2xf32>
+  return %1 : tensor<1x2x2x2xf32>
+}
+
+// -----
+
 // Negative: the conv's output is used elsewhere too.
 // CHECK-LABEL: func @other_use
 // CHECK: dlc.conv2d

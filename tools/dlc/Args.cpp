@@ -2,6 +2,8 @@
 
 #include "Args.h"
 
+#include "dlc/runtime/MemoryLimit.h"
+
 #include <cerrno>
 #include <cstdlib>
 
@@ -70,6 +72,19 @@ bool parsePositive(const std::string &text, int64_t &out) {
   if (!parseIntList(text, list) || list.size() != 1 || list[0] <= 0)
     return false;
   out = list[0];
+  return true;
+}
+
+bool readMaxMemory(const Args &args, uint64_t &bytes, std::string &error) {
+  if (!args.has("--max-memory"))
+    return true;
+  std::optional<uint64_t> size = parseByteSize(args.get("--max-memory"));
+  if (!size) {
+    error = "--max-memory expects a size in bytes, or with a unit like 512M "
+            "or 4G";
+    return false;
+  }
+  bytes = *size;
   return true;
 }
 

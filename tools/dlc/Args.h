@@ -8,6 +8,7 @@
 #ifndef DLC_TOOLS_DLC_ARGS_H
 #define DLC_TOOLS_DLC_ARGS_H
 
+#include <cstdint>
 #include <map>
 #include <set>
 #include <string>
@@ -46,6 +47,10 @@ bool parseIntList(const std::string &text, std::vector<int64_t> &out);
 
 /// Parses a positive integer option value; false when malformed or <= 0.
 bool parsePositive(const std::string &text, int64_t &out);
+
+/// Reads `--max-memory SIZE` (bytes, or 512M, 4G, ...) into `bytes` when
+/// the option is given; false with `error` set when it is malformed.
+bool readMaxMemory(const Args &args, uint64_t &bytes, std::string &error);
 
 } // namespace dlc::tool
 

@@ -18,6 +18,7 @@
 #include "ModelLoader.h"
 
 #include "dlc/Compiler/Compiler.h"
+#include "dlc/runtime/MemoryLimit.h"
 
 #include <algorithm>
 #include <chrono>
@@ -65,7 +66,8 @@ double percentile(std::vector<double> sorted, double p) {
 int benchCommand(int argc, char **argv) {
   Args args;
   std::string error;
-  if (!parseArgs(argc, argv, 2, {"--batch", "--iters", "--warmup", "--threads"},
+  if (!parseArgs(argc, argv, 2,
+                 {"--batch", "--iters", "--warmup", "--threads", "--max-memory"},
                  {"--json", "--no-fusion"}, args, error))
     return fail("bench: " + error);
   if (args.positional.size() != 1)
@@ -77,6 +79,9 @@ int benchCommand(int argc, char **argv) {
       (args.has("--warmup") && !parsePositive(args.get("--warmup"), warmup)))
     return fail("bench: --batch, --threads, --iters and --warmup expect "
                 "positive integers");
+  uint64_t maxMemory = 0;
+  if (!readMaxMemory(args, maxMemory, error))
+    return fail("bench: " + error);
 
   const std::string &path = args.positional[0];
   double compileSeconds = 0;
@@ -86,6 +91,12 @@ int benchCommand(int argc, char **argv) {
     if (!loaded.ok())
       return fail(loaded.status().message());
     model = std::move(*loaded);
+    StatusOr<uint64_t> limit = resolveMemoryLimit(maxMemory);
+    if (!limit.ok())
+      return fail(limit.status().message());
+    MemoryEstimate need = compiledModelMemory(model->desc(), int(threads));
+    if (Status s = checkMemoryLimit(need, *limit, path); !s.ok())
+      return fail(s.message());
   } else {
     auto file = loadModel(path);
     if (!file.ok())
@@ -94,6 +105,7 @@ int benchCommand(int argc, char **argv) {
     // One chunk per thread.
     options.batchSize = (batch + threads - 1) / threads;
     options.fuse = !args.has("--no-fusion");
+    options.maxMemoryBytes = maxMemory;
     auto start = std::chrono::steady_clock::now();
     auto compiled = jitCompile(**file, options);
     compileSeconds = std::chrono::duration<double>(

@@ -5,6 +5,7 @@
 #include "ModelLoader.h"
 
 #include "dlc/Compiler/Compiler.h"
+#include "dlc/runtime/MemoryLimit.h"
 #include "dlc/runtime/Npy.h"
 
 #include <algorithm>
@@ -59,11 +60,11 @@ bool readCompileOptions(const Args &args, CompileOptions &options,
     error = "--inner-tiles expects a list like 1,1,13,32";
     return false;
   }
-  return true;
+  return readMaxMemory(args, options.maxMemoryBytes, error);
 }
 
-const std::set<std::string> kCompileValues = {"-o", "--emit", "--batch",
-                                              "--outer-tiles", "--inner-tiles"};
+const std::set<std::string> kCompileValues = {
+    "-o", "--emit", "--batch", "--outer-tiles", "--inner-tiles", "--max-memory"};
 
 /// Prints a tensor's shape and its first values.
 void preview(const std::string &name, const HostTensor &t) {
@@ -155,10 +156,21 @@ int runCommand(int argc, char **argv) {
 
   std::unique_ptr<CompiledModel> model;
   if (endsWith(modelPath, ".so")) {
+    uint64_t requested = 0;
+    if (!readMaxMemory(args, requested, error))
+      return fail("run: " + error);
+    StatusOr<uint64_t> limit = resolveMemoryLimit(requested);
+    if (!limit.ok())
+      return fail(limit.status().message());
     auto loaded = CompiledModel::loadSharedLibrary(modelPath);
     if (!loaded.ok())
       return fail(loaded.status().message());
     model = std::move(*loaded);
+    // The library's weights are mapped with its code; what the run adds is
+    // its inputs, outputs and one workspace per thread.
+    MemoryEstimate need = compiledModelMemory(model->desc(), int(threads));
+    if (Status s = checkMemoryLimit(need, *limit, modelPath); !s.ok())
+      return fail(s.message());
   } else {
     CompileOptions options;
     // Specialize for the batch we are about to run (one chunk per thread),

@@ -30,7 +30,8 @@ int fail(const std::string &message) {
 int evalCommand(int argc, char **argv) {
   Args args;
   std::string error;
-  if (!parseArgs(argc, argv, 2, {"--data", "--split", "--batch", "--threads"},
+  if (!parseArgs(argc, argv, 2, {"--data", "--split", "--batch", "--threads",
+                                 "--max-memory"},
                  {"--json", "--no-fusion"}, args, error))
     return fail(error);
   if (args.positional.size() != 1)
@@ -56,6 +57,8 @@ int evalCommand(int argc, char **argv) {
   CompileOptions options;
   options.batchSize = batch;
   options.fuse = !args.has("--no-fusion");
+  if (!readMaxMemory(args, options.maxMemoryBytes, error))
+    return fail(error);
   auto model = jitCompile(**file, options);
   if (!model.ok())
     return fail(model.status().message());

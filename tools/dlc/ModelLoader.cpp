@@ -2,6 +2,7 @@
 
 #include "ModelLoader.h"
 
+#include "dlc/Import/ONNXConverter.h"
 #include "dlc/Import/TFLiteConverter.h"
 #include "dlc/runtime/FileIO.h"
 
@@ -10,9 +11,14 @@
 namespace dlc::tool {
 
 namespace {
-// TFLite files are read whole (the converter copies every weight), so cap
-// them at the FlatBuffers limit.
-constexpr uint64_t kMaxTFLiteBytes = (uint64_t(1) << 31) - 1;
+// TFLite and ONNX files are read whole (the converters copy every weight),
+// so cap them at the FlatBuffers (and protobuf) limit.
+constexpr uint64_t kMaxConvertedBytes = (uint64_t(1) << 31) - 1;
+
+bool endsWith(const std::string &s, const std::string &suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
 
 // Reads the 4-byte file identifier; empty if the file is shorter.
 std::string readIdentifier(const std::string &path) {
@@ -29,13 +35,31 @@ std::string readIdentifier(const std::string &path) {
 } // namespace
 
 StatusOr<std::unique_ptr<ModelFile>> loadModel(const std::string &path) {
-  if (readIdentifier(path) != "TFL3")
+  std::string id = readIdentifier(path);
+  bool isTFLite = id == "TFL3";
+  // ONNX files carry no identifier: the name says it, or the first byte
+  // does (a ModelProto starts with its ir_version field).
+  bool isONNX = !isTFLite && id != "DLCM" && endsWith(path, ".onnx");
+  if (!isTFLite && !isONNX) {
     // ModelFile::open gives the precise error for anything else.
-    return ModelFile::open(path);
-  auto bytes = readFile(path, kMaxTFLiteBytes);
+    auto file = ModelFile::open(path);
+    if (file.ok() || id == "DLCM")
+      return file;
+    unsigned char first = 0;
+    if (std::FILE *f = std::fopen(path.c_str(), "rb")) {
+      first = static_cast<unsigned char>(std::fgetc(f));
+      std::fclose(f);
+    }
+    if (!looksLikeONNX(&first, 2))
+      return file;
+    isONNX = true;
+  }
+  auto bytes = readFile(path, kMaxConvertedBytes);
   if (!bytes.ok())
     return bytes.status();
-  auto converted = convertTFLiteToDlc(bytes->data(), bytes->size(), path);
+  auto converted =
+      isTFLite ? convertTFLiteToDlc(bytes->data(), bytes->size(), path)
+               : convertONNXToDlc(bytes->data(), bytes->size(), path);
   if (!converted.ok())
     return converted.status();
   return ModelFile::fromBuffer(std::move(*converted), path);

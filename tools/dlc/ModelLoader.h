@@ -1,9 +1,11 @@
 //===- ModelLoader.h - open a model file of any supported format -*- C++ -*-===//
 //
-// The tool's commands take dlc models (.fb) and TensorFlow Lite models
-// (.tflite). The format is recognized by the FlatBuffers file identifier at
-// bytes 4..7, not by the file name: "DLCM" is mapped with ModelFile::open,
-// "TFL3" is converted to a dlc model in memory first.
+// The tool's commands take dlc models (.fb), TensorFlow Lite models
+// (.tflite) and ONNX models (.onnx). FlatBuffers are recognized by the file
+// identifier at bytes 4..7, not by the file name: "DLCM" is mapped with
+// ModelFile::open, "TFL3" is converted to a dlc model in memory first. ONNX
+// files have no identifier: a .onnx name, or a file that is neither and
+// starts like a ModelProto, is converted by the ONNX front end.
 //
 //===----------------------------------------------------------------------===//
 #ifndef DLC_TOOLS_DLC_MODELLOADER_H

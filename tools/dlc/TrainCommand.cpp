@@ -129,7 +129,7 @@ int trainCommand(int argc, char **argv) {
                   "--optimizer", "--loss", "--beta1", "--beta2", "--epsilon",
                   "--momentum", "--rho", "--weight-decay", "--schedule",
                   "--decay-steps", "--decay-rate", "--seed",
-                  "--validation-split", "--threads", "--limit"},
+                  "--validation-split", "--threads", "--limit", "--max-memory"},
                  {"--resume", "--json", "--nesterov", "--no-shuffle",
                   "--quiet", "--no-fusion"},
                  args, error))
@@ -192,6 +192,8 @@ int trainCommand(int argc, char **argv) {
 
   CompileOptions compile;
   compile.fuse = !args.has("--no-fusion");
+  if (!readMaxMemory(args, compile.maxMemoryBytes, error))
+    return fail(error);
   auto compileStart = std::chrono::steady_clock::now();
   auto trainer = createTrainer(**file, options, compile);
   if (!trainer.ok())

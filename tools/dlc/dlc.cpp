@@ -5,12 +5,12 @@
 //   dlc run MODEL(.fb|.so) --input x.npy ... [--output y.npy ...]
 //   dlc summary MODEL.fb [--format=table|json|mermaid|dot]
 //   dlc bench MODEL(.fb|.so) [--batch N] [--iters K] [--json]
-//   dlc import MODEL.tflite -o model.fb
+//   dlc import MODEL.tflite|MODEL.onnx -o model.fb [--list-ops]
 //   dlc train MODEL.fb --data DIR -o OUT.fb [--epochs N] [--batch B] ...
 //   dlc eval MODEL.fb --data DIR [--split test|train] [--json]
 //
-// MODEL.fb may also be a TensorFlow Lite file (.tflite): it is recognized by
-// its file identifier and converted on the fly.
+// MODEL.fb may also be a TensorFlow Lite file (.tflite), recognized by its
+// file identifier, or an ONNX model (.onnx): both are converted on the fly.
 //
 // Every failure is one line on stderr and a non-zero exit code.
 //
@@ -36,7 +36,7 @@ static int usage(FILE *out) {
                "  summary MODEL.fb [--format=table|json|mermaid|dot]\n"
                "  bench MODEL(.fb|.so) [--batch N] [--threads T] [--iters K] "
                "[--warmup W] [--json]\n"
-               "  import MODEL.tflite -o model.fb\n"
+               "  import MODEL.tflite|MODEL.onnx -o model.fb  (--list-ops: tables)\n"
                "  train MODEL.fb --data DIR -o OUT.fb [--epochs N] [--batch B] "
                "[--lr X]\n"
                "        [--optimizer sgd|adam|adagrad|rmsprop] [--loss L] "
@@ -47,7 +47,10 @@ static int usage(FILE *out) {
                "[--resume] [--json] [--limit N] [--threads T]\n"
                "  eval MODEL.fb --data DIR [--split test|train] [--batch B] "
                "[--threads T] [--json]\n"
-               "MODEL.fb may also be a TensorFlow Lite model (.tflite).\n");
+               "MODEL.fb may also be a TensorFlow Lite (.tflite) or ONNX (.onnx) model.\n"
+               "compile, run, bench, train and eval refuse a model whose "
+               "memory exceeds\n--max-memory SIZE (e.g. 512M, 4G; default: "
+               "$DLC_MAX_MEMORY, else the physical memory).\n");
   return out == stderr ? 2 : 0;
 }
 

@@ -197,6 +197,57 @@ func.func @avg_pool_padding(%x: tensor<1x4x4x1xf32>) {
 
 // -----
 
+func.func @max_pool_dilation_zero(%x: tensor<1x4x4x1xf32>) {
+  // expected-error @below {{expects windows, strides and dilations >= 1}}
+  // expected-error @below {{failed to infer returned types}}
+  %0 = dlc.max_pool2d %x {window = array<i64: 2, 2>,
+         strides = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>,
+         dilations = array<i64: 0, 1>}
+       : tensor<1x4x4x1xf32> -> tensor<1x3x3x1xf32>
+  return
+}
+
+// -----
+
+func.func @max_pool_dilated_window_too_big(%x: tensor<1x4x4x1xf32>) {
+  // A 3-tap window with dilation 2 spans 5 rows.
+  // expected-error @below {{the pool window does not fit the padded input}}
+  // expected-error @below {{failed to infer returned types}}
+  %0 = dlc.max_pool2d %x {window = array<i64: 3, 1>,
+         strides = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>,
+         dilations = array<i64: 2, 1>}
+       : tensor<1x4x4x1xf32> -> tensor<1x1x4x1xf32>
+  return
+}
+
+// -----
+
+func.func @avg_pool_dilated_padding(%x: tensor<1x4x4x1xf32>) {
+  // 2 taps with dilation 2 span 3 rows; padding must stay below that.
+  // expected-error @below {{expects 0 <= padding < window span}}
+  // expected-error @below {{failed to infer returned types}}
+  %0 = dlc.avg_pool2d %x {window = array<i64: 2, 2>,
+         strides = array<i64: 1, 1>, padding = array<i64: 3, 0, 0, 0>,
+         dilations = array<i64: 2, 2>}
+       : tensor<1x4x4x1xf32> -> tensor<1x5x2x1xf32>
+  return
+}
+
+// -----
+
+func.func @max_pool_window_of_padding(%x: tensor<1x1x4x1xf32>) {
+  // The taps at rows -1 and 1 both miss the single input row.
+  // expected-error @below {{a dilated pool window sees only padding}}
+  // expected-error @below {{failed to infer returned types}}
+  %0 = dlc.max_pool2d %x {window = array<i64: 2, 1>,
+         strides = array<i64: 1, 1>, padding = array<i64: 1, 1, 0, 0>,
+         dilations = array<i64: 2, 1>}
+       : tensor<1x1x4x1xf32> -> tensor<1x1x4x1xf32>
+  return
+}
+
+// -----
+
 func.func @global_avg_pool_rank(%x: tensor<1x8xf32>) {
   // expected-error @below {{expects a rank-4 NHWC input}}
   // expected-error @below {{failed to infer returned types}}

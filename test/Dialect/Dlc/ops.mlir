@@ -95,6 +95,24 @@ func.func @pools(%x: tensor<1x26x26x32xf32>)
       : tensor<1x13x13x32xf32>, tensor<1x26x26x32xf32>, tensor<1x32xf32>
 }
 
+// A 3x2 window with dilations 2x3 spans 5x4 positions: 26 + 2 - 5 + 1 = 24
+// rows and (26 - 4) / 2 + 1 = 12 columns.
+// CHECK-LABEL: func @dilated_pools
+func.func @dilated_pools(%x: tensor<1x26x26x32xf32>)
+    -> (tensor<1x24x12x32xf32>, tensor<1x24x12x32xf32>) {
+  // CHECK: dlc.max_pool2d %{{.*}} {dilations = array<i64: 2, 3>, padding = array<i64: 1, 1, 0, 0>, strides = array<i64: 1, 2>, window = array<i64: 3, 2>} : tensor<1x26x26x32xf32> -> tensor<1x24x12x32xf32>
+  %0 = dlc.max_pool2d %x {window = array<i64: 3, 2>,
+         strides = array<i64: 1, 2>, padding = array<i64: 1, 1, 0, 0>,
+         dilations = array<i64: 2, 3>}
+       : tensor<1x26x26x32xf32> -> tensor<1x24x12x32xf32>
+  // CHECK: dlc.avg_pool2d %{{.*}} {dilations = array<i64: 2, 3>,
+  %1 = dlc.avg_pool2d %x {window = array<i64: 3, 2>,
+         strides = array<i64: 1, 2>, padding = array<i64: 1, 1, 0, 0>,
+         dilations = array<i64: 2, 3>}
+       : tensor<1x26x26x32xf32> -> tensor<1x24x12x32xf32>
+  return %0, %1 : tensor<1x24x12x32xf32>, tensor<1x24x12x32xf32>
+}
+
 // CHECK-LABEL: func @unary
 func.func @unary(%x: tensor<2x10xf32>) -> tensor<2x10xf32> {
   // CHECK: dlc.relu %{{.*}} : tensor<2x10xf32>

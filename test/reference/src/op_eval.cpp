@@ -83,10 +83,14 @@ PoolAttrs resolvePoolAttrs(const fb::Operator &op, const RefTensor &x) {
   auto o = resolveOptions<fb::Pool2DOptionsT>(op, fb::OpOptions::Pool2DOptions);
   const int64_t sh = resolvePoolStride(o.stride_h, o.filter_h);
   const int64_t sw = resolvePoolStride(o.stride_w, o.filter_w);
-  Pads p = resolvePadding(
-      o.padding, x.shape[1], x.shape[2], o.filter_h, o.filter_w, sh, sw, 1, 1,
-      Pads{o.pad_top, o.pad_bottom, o.pad_left, o.pad_right});
-  return PoolAttrs{{o.filter_h, o.filter_w}, {sh, sw}, p, o.count_include_pad};
+  Pads p = resolvePadding(o.padding, x.shape[1], x.shape[2], o.filter_h,
+                          o.filter_w, sh, sw, o.dilation_h, o.dilation_w,
+                          Pads{o.pad_top, o.pad_bottom, o.pad_left, o.pad_right});
+  return PoolAttrs{{o.filter_h, o.filter_w},
+                   {sh, sw},
+                   p,
+                   o.count_include_pad,
+                   {o.dilation_h, o.dilation_w}};
 }
 
 namespace {
@@ -120,8 +124,9 @@ RefTensor evalPool(const fb::Operator &op, const Inputs &in) {
   const RefTensor &x = unaryInput(in);
   const PoolAttrs a = resolvePoolAttrs(op, x);
   if (op.type() == fb::OpType::MAX_POOL_2D)
-    return maxPool2d(x, a.window, a.strides, a.pads);
-  return avgPool2d(x, a.window, a.strides, a.pads, a.countIncludePad);
+    return maxPool2d(x, a.window, a.strides, a.pads, a.dilations);
+  return avgPool2d(x, a.window, a.strides, a.pads, a.countIncludePad,
+                   a.dilations);
 }
 
 RefTensor evalBatchNorm(const fb::Operator &op, const Inputs &in) {

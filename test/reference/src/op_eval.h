@@ -60,6 +60,7 @@ struct PoolAttrs {
   std::array<int64_t, 2> window, strides;
   Pads pads;
   bool countIncludePad;
+  std::array<int64_t, 2> dilations;
 };
 PoolAttrs resolvePoolAttrs(const dlc::fb::Operator &op, const RefTensor &x);
 

@@ -75,6 +75,12 @@ Grads binaryGrads(const fb::Operator &op, const Inputs &in,
 // Ops with a single input whose gradient is one tensor.
 RefTensor unaryGrad(const fb::Operator &op, const RefTensor &x,
                     const RefTensor &dy, const RefTensor *dropoutMask) {
+  if (op.type() == fb::OpType::MAX_POOL_2D ||
+      op.type() == fb::OpType::AVG_POOL_2D) {
+    const PoolAttrs a = resolvePoolAttrs(op, x);
+    if (a.dilations[0] != 1 || a.dilations[1] != 1)
+      throw RefError("the gradient of a dilated pool is not implemented");
+  }
   switch (op.type()) {
   case fb::OpType::MAX_POOL_2D: {
     const PoolAttrs a = resolvePoolAttrs(op, x);

@@ -13,7 +13,7 @@ struct PoolGeometry {
 
 PoolGeometry poolGeometry(const RefTensor &input, std::array<int64_t, 2> window,
                           std::array<int64_t, 2> strides, const Pads &pads,
-                          const char *op) {
+                          std::array<int64_t, 2> dilations, const char *op) {
   checkConsistent(input, op);
   if (input.shape.size() != 4)
     throw RefError(std::string(op) + ": input must be NHWC, got " +
@@ -23,18 +23,20 @@ PoolGeometry poolGeometry(const RefTensor &input, std::array<int64_t, 2> window,
   g.h = input.shape[1];
   g.w = input.shape[2];
   g.c = input.shape[3];
-  g.outH =
-      windowOutputSize(g.h, window[0], strides[0], 1, pads.top, pads.bottom);
-  g.outW =
-      windowOutputSize(g.w, window[1], strides[1], 1, pads.left, pads.right);
+  g.outH = windowOutputSize(g.h, window[0], strides[0], dilations[0],
+                            pads.top, pads.bottom);
+  g.outW = windowOutputSize(g.w, window[1], strides[1], dilations[1],
+                            pads.left, pads.right);
   return g;
 }
 
 } // namespace
 
 RefTensor maxPool2d(const RefTensor &input, std::array<int64_t, 2> window,
-                    std::array<int64_t, 2> strides, const Pads &pads) {
-  PoolGeometry g = poolGeometry(input, window, strides, pads, "maxPool2d");
+                    std::array<int64_t, 2> strides, const Pads &pads,
+                    std::array<int64_t, 2> dilations) {
+  PoolGeometry g =
+      poolGeometry(input, window, strides, pads, dilations, "maxPool2d");
   RefTensor out = zeros({g.n, g.outH, g.outW, g.c});
   for (int64_t n = 0; n < g.n; ++n)
     for (int64_t oh = 0; oh < g.outH; ++oh)
@@ -43,11 +45,11 @@ RefTensor maxPool2d(const RefTensor &input, std::array<int64_t, 2> window,
           // Padding is "absent", not zero: only real pixels compete.
           float best = -std::numeric_limits<float>::infinity();
           for (int64_t kh = 0; kh < window[0]; ++kh) {
-            int64_t ih = oh * strides[0] - pads.top + kh;
+            int64_t ih = oh * strides[0] - pads.top + kh * dilations[0];
             if (ih < 0 || ih >= g.h)
               continue;
             for (int64_t kw = 0; kw < window[1]; ++kw) {
-              int64_t iw = ow * strides[1] - pads.left + kw;
+              int64_t iw = ow * strides[1] - pads.left + kw * dilations[1];
               if (iw < 0 || iw >= g.w)
                 continue;
               float v = input.data[((n * g.h + ih) * g.w + iw) * g.c + c];
@@ -62,8 +64,9 @@ RefTensor maxPool2d(const RefTensor &input, std::array<int64_t, 2> window,
 
 RefTensor avgPool2d(const RefTensor &input, std::array<int64_t, 2> window,
                     std::array<int64_t, 2> strides, const Pads &pads,
-                    bool countIncludePad) {
-  PoolGeometry g = poolGeometry(input, window, strides, pads, "avgPool2d");
+                    bool countIncludePad, std::array<int64_t, 2> dilations) {
+  PoolGeometry g =
+      poolGeometry(input, window, strides, pads, dilations, "avgPool2d");
   RefTensor out = zeros({g.n, g.outH, g.outW, g.c});
   for (int64_t n = 0; n < g.n; ++n)
     for (int64_t oh = 0; oh < g.outH; ++oh)
@@ -73,11 +76,11 @@ RefTensor avgPool2d(const RefTensor &input, std::array<int64_t, 2> window,
           int64_t real = 0;   // taps on input pixels
           int64_t inside = 0; // taps on input pixels or padding
           for (int64_t kh = 0; kh < window[0]; ++kh) {
-            int64_t ih = oh * strides[0] - pads.top + kh;
+            int64_t ih = oh * strides[0] - pads.top + kh * dilations[0];
             bool rowPadded = ih < 0 || ih >= g.h;
             bool rowInside = ih >= -pads.top && ih < g.h + pads.bottom;
             for (int64_t kw = 0; kw < window[1]; ++kw) {
-              int64_t iw = ow * strides[1] - pads.left + kw;
+              int64_t iw = ow * strides[1] - pads.left + kw * dilations[1];
               bool colPadded = iw < 0 || iw >= g.w;
               bool colInside = iw >= -pads.left && iw < g.w + pads.right;
               if (rowInside && colInside)

@@ -46,6 +46,29 @@ TEST(MaxPool2D, WindowOfOnlyPaddingIsMinusInfinity) {
   EXPECT_EQ(out.data[2], 4.0f);
 }
 
+TEST(MaxPool2D, DilatedWindowSkipsPositions) {
+  // Taps at rows/cols {o, o + 2} of the 5x5 image 1..25: the bottom-right
+  // tap (o + 2, o + 2) always wins.
+  RefTensor out =
+      maxPool2d(iota({1, 5, 5, 1}), {2, 2}, {1, 1}, Pads{}, {2, 2});
+  expectTensor(out, {1, 3, 3, 1}, {13, 14, 15, 18, 19, 20, 23, 24, 25});
+}
+
+TEST(AvgPool2D, DilatedWindowCountsTaps) {
+  // 4x4 image 1..16, taps at rows {oh - 1, oh + 1} (dilation 2, one row of
+  // padding above and below) and cols {ow, ow + 1}. The first and last
+  // output rows have one real tap row out of two.
+  RefTensor x = iota({1, 4, 4, 1});
+  expectTensor(avgPool2d(x, {2, 2}, {1, 1}, Pads{1, 1, 0, 0}, false, {2, 1}),
+               {1, 4, 3, 1},
+               {5.5, 6.5, 7.5, 5.5, 6.5, 7.5, 9.5, 10.5, 11.5, 9.5, 10.5,
+                11.5});
+  expectTensor(avgPool2d(x, {2, 2}, {1, 1}, Pads{1, 1, 0, 0}, true, {2, 1}),
+               {1, 4, 3, 1},
+               {2.75, 3.25, 3.75, 5.5, 6.5, 7.5, 9.5, 10.5, 11.5, 4.75, 5.25,
+                5.75});
+}
+
 // 3x3 window, stride 1, 1 pixel of padding around the 3x3 image 1..9.
 TEST(AvgPool2D, ExcludesPaddingByDefault) {
   // Corner: (1+2+4+5)/4 = 3; edge (1..6)/6 = 3.5; centre 45/9 = 5.

@@ -239,6 +239,10 @@ TEST(ModelValidate, OptionValues) {
   pool.filter_h = 0;
   EXPECT_THAT(withOptions(fb::OpType::MAX_POOL_2D, makeOptions(pool)),
               HasSubstr("filter_h is 0"));
+  pool = fb::Pool2DOptionsT();
+  pool.dilation_w = 0;
+  EXPECT_THAT(withOptions(fb::OpType::AVG_POOL_2D, makeOptions(pool)),
+              HasSubstr("dilation_w is 0, but must be in [1, "));
 }
 
 TEST(ModelValidate, TopologicalOrder) {

@@ -49,6 +49,11 @@ struct CompileOptions : PipelineOptions {
   ModelFunction function = ModelFunction::Infer;
   /// Used when `function` is TrainStep.
   TrainingConfig training;
+  /// Refuse the model when its memory at `batchSize` (weights, inputs and
+  /// outputs, workspace) exceeds this many bytes: estimated from the file
+  /// before compiling, then exact after memory planning (MemoryLimit.h).
+  /// 0: DLC_MAX_MEMORY when set, else the physical memory.
+  uint64_t maxMemoryBytes = 0;
 };
 
 /// The training configuration a model file carries (its Training table;

@@ -65,6 +65,8 @@ mlir::OwningOpRef<mlir::ModuleOp> importModel(mlir::MLIRContext &ctx,
 /// FlatBuffers verifier (every offset and length stays inside the buffer).
 /// Returns the model's root, or null after emitting a diagnostic. The
 /// semantic rules (indices, shapes, options) are checked by importModel.
+/// `bytes` must start at an 8-byte-aligned address (importModelBuffer
+/// copies a buffer that does not).
 const fb::Model *verifyModelBuffer(mlir::MLIRContext &ctx,
                                    llvm::ArrayRef<uint8_t> bytes,
                                    llvm::StringRef fileName);

@@ -39,6 +39,10 @@ StatusOr<std::vector<uint8_t>> convertTFLiteToDlc(const uint8_t *data,
                                                   size_t size,
                                                   const std::string &name);
 
+/// Names of the builtin operators the converter handles (for
+/// `dlc import --list-ops`).
+std::vector<std::string> supportedTFLiteOps();
+
 } // namespace dlc
 
 #endif // DLC_IMPORT_TFLITECONVERTER_H

@@ -13,6 +13,9 @@
 #include "dlc/Import/FlatBufferImporter.h"
 #include "dlc/Import/ModelDiagnostics.h"
 #include "dlc/Target/Target.h"
+#include "dlc/runtime/MemoryLimit.h"
+
+#include "MemoryEstimate.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/InitAllDialects.h"
@@ -99,6 +102,11 @@ public:
 
   /// Imports and lowers up to `kind` (MLIR stages only).
   Status lowerTo(EmitKind kind, CompileStats &stats) {
+    StatusOr<uint64_t> limit = resolveMemoryLimit(options_.maxMemoryBytes);
+    if (!limit.ok())
+      return limit.status();
+    memoryLimit_ = *limit;
+
     auto start = Clock::now();
     ImportOptions importOptions;
     importOptions.batchSize = options_.batchSize;
@@ -108,6 +116,8 @@ public:
                           llvm::sys::path::filename(file_.path()));
     if (!module_)
       return fail("import failed");
+    // Refuse a model that cannot fit before any pass runs on it.
+    DLC_RETURN_IF_ERROR(checkEstimatedMemory());
     stats.importSeconds = secondsSince(start);
 
     start = Clock::now();
@@ -162,6 +172,7 @@ public:
     if (Operation *func = module_->lookupSymbol(options_.entry))
       if (auto bytes = func->getAttrOfType<IntegerAttr>(kWorkspaceBytesAttr))
         signature_.workspaceBytes = bytes.getInt();
+    DLC_RETURN_IF_ERROR(checkPlannedMemory());
     stats.mlirSeconds = secondsSince(start);
     return Status::success();
   }
@@ -173,8 +184,59 @@ public:
   const std::string &entry() const { return options_.entry; }
 
 private:
+  bool isTraining() const {
+    return options_.function != ModelFunction::Infer &&
+           options_.function != ModelFunction::InferWithParameters;
+  }
+
+  /// The estimate of MemoryLimit.h on the imported graph, before any pass.
+  Status checkEstimatedMemory() {
+    auto func = module_->lookupSymbol<func::FuncOp>(options_.entry);
+    if (!func)
+      return Status::success(); // The pipeline reports a missing entry.
+    const TrainingConfig &tc = options_.training;
+    int slots = 0; // Optimizer state tensors per parameter.
+    if (tc.optimizer == "adam")
+      slots = 2;
+    else if (tc.optimizer != "sgd" || tc.momentum != 0.0f)
+      slots = 1;
+    StatusOr<MemoryEstimate> e = estimateImportedMemory(
+        func, file_, options_.batchSize, isTraining(), slots);
+    if (!e.ok())
+      return e.status();
+    return checkMemoryLimit(*e, memoryLimit_, file_.path());
+  }
+
+  /// The limit again, with the planner's exact workspace: the weights the
+  /// code reads from the file (inference), the ABI's inputs and outputs
+  /// (a training step's parameters and optimizer state among them).
+  Status checkPlannedMemory() const {
+    MemoryEstimate planned;
+    planned.planned = true;
+    planned.batch = options_.batchSize;
+    // Inference reads the file's weights in place; training copies them
+    // into the parameter inputs counted below.
+    if (!isTraining())
+      if (const auto *buffers = file_.model()->buffers())
+        for (const fb::Buffer *b : *buffers)
+          if (b->data())
+            planned.weightBytes += b->data()->size();
+    planned.workspaceBytes =
+        uint64_t(std::max<int64_t>(signature_.workspaceBytes, 0));
+    for (const auto *list : {&signature_.inputs, &signature_.outputs})
+      for (const TensorSignature &t : *list) {
+        StatusOr<int64_t> n =
+            checkedNumElements(t.shape, dtypeSize(DType(t.dtype)));
+        if (!n.ok())
+          return n.status().withPrefix(file_.path() + ": '" + t.name + "'");
+        planned.ioBytes += uint64_t(*n) * dtypeSize(DType(t.dtype));
+      }
+    return checkMemoryLimit(planned, memoryLimit_, file_.path());
+  }
+
   const ModelFile &file_;
   CompileOptions options_;
+  uint64_t memoryLimit_ = 0;
   MLIRContext ctx_;
   ScopedDiagnosticHandler handler_;
   OwningOpRef<ModuleOp> module_;

@@ -13,8 +13,16 @@
 
 #include "Schema.h"
 
+#include <cstring>
+#include <vector>
+
 using namespace mlir;
 using namespace dlc;
+
+namespace {
+/// The widest scalar of the schema (int64 shapes, int64 buffer elements).
+constexpr uintptr_t kBufferAlignment = 8;
+} // namespace
 
 const fb::Model *dlc::verifyModelBuffer(MLIRContext &ctx,
                                         ArrayRef<uint8_t> bytes,
@@ -39,6 +47,15 @@ const fb::Model *dlc::verifyModelBuffer(MLIRContext &ctx,
                    << " bytes)";
     return nullptr;
   }
+  // The verifier's alignment rules are relative to the buffer's start, but
+  // the generated accessors read fields in place: on a buffer at a
+  // misaligned address every read would be a misaligned access (undefined
+  // behaviour). importModelBuffer copies such buffers first.
+  if (reinterpret_cast<uintptr_t>(bytes.data()) % kBufferAlignment != 0) {
+    emitError(loc) << "is at a memory address that is not a multiple of "
+                   << kBufferAlignment << " bytes";
+    return nullptr;
+  }
   flatbuffers::Verifier verifier(bytes.data(), bytes.size());
   if (!fb::VerifyModelBuffer(verifier)) {
     emitError(loc) << "is not a valid dlc model: the FlatBuffers verifier "
@@ -52,6 +69,19 @@ OwningOpRef<ModuleOp> dlc::importModelBuffer(MLIRContext &ctx,
                                              ArrayRef<uint8_t> bytes,
                                              const ImportOptions &options,
                                              StringRef fileName) {
+  if (reinterpret_cast<uintptr_t>(bytes.data()) % kBufferAlignment != 0) {
+    // An aligned copy, which lives only as long as this call: the weights
+    // must be copied out of it too.
+    std::vector<uint64_t> aligned((bytes.size() + 7) / 8);
+    std::memcpy(aligned.data(), bytes.data(), bytes.size());
+    ImportOptions copying = options;
+    copying.copyWeights = true;
+    return importModelBuffer(
+        ctx,
+        ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(aligned.data()),
+                          bytes.size()),
+        copying, fileName);
+  }
   const fb::Model *model = verifyModelBuffer(ctx, bytes, fileName);
   if (!model)
     return nullptr;

@@ -128,16 +128,20 @@ template <typename OpTy> FailureOr<Value> convertPool(OpInfo &info) {
   // Stride 0 means "the filter size" (the Keras default).
   int64_t sh = o->stride_h == 0 ? o->filter_h : o->stride_h;
   int64_t sw = o->stride_w == 0 ? o->filter_w : o->stride_w;
+  // SAME padding covers the dilated window's span, like a dilated conv's.
   auto pads = resolvePadding(
-      info, o->padding, inType, o->filter_h, o->filter_w, sh, sw, 1, 1,
+      info, o->padding, inType, o->filter_h, o->filter_w, sh, sw,
+      o->dilation_h, o->dilation_w,
       {o->pad_top, o->pad_bottom, o->pad_left, o->pad_right});
   if (failed(pads))
     return failure();
   int64_t window[] = {o->filter_h, o->filter_w};
   int64_t strides[] = {sh, sw};
-  return buildInferred<OpTy>(info, info.inputs[0], ArrayRef<int64_t>(window),
-                             ArrayRef<int64_t>(strides),
-                             ArrayRef<int64_t>(*pads), o->count_include_pad);
+  int64_t dilations[] = {o->dilation_h, o->dilation_w};
+  return buildInferred<OpTy>(
+      info, info.inputs[0], ArrayRef<int64_t>(window),
+      ArrayRef<int64_t>(strides), ArrayRef<int64_t>(*pads),
+      o->count_include_pad, ArrayRef<int64_t>(dilations));
 }
 
 } // namespace

@@ -66,6 +66,11 @@ FailureOr<ModelSignature> readSignature(ModuleOp module, StringRef entry,
       input.flags |= DLC_TENSOR_UNBATCHED;
     if (updated.contains(i))
       input.flags |= DLC_TENSOR_UPDATED;
+    // A static dim 0 other than the batch (an imported ONNX model's weight
+    // given as an input, a bias of another shape) is not a batch: the
+    // tensor is passed whole.
+    if (input.shape.empty() || input.shape[0] != batchSize)
+      input.flags |= DLC_TENSOR_UNBATCHED;
     sig.inputs.push_back(std::move(input));
   }
   for (auto [i, t] : llvm::enumerate(type.getResults())) {
@@ -77,7 +82,8 @@ FailureOr<ModelSignature> readSignature(ModuleOp module, StringRef entry,
                                              "output_" + std::to_string(i));
     // A scalar (a training step's loss) has no batch dimension, nor has a
     // gradient.
-    if (output.shape.empty() || func.getResultAttr(i, "dlc.unbatched"))
+    if (output.shape.empty() || output.shape[0] != batchSize ||
+        func.getResultAttr(i, "dlc.unbatched"))
       output.flags |= DLC_TENSOR_UNBATCHED;
     sig.outputs.push_back(std::move(output));
   }

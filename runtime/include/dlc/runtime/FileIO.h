@@ -6,6 +6,9 @@
 // the runtime writes goes through writeFileAtomically: the new contents go to
 // a temporary file next to the target, are flushed to disk, and only then
 // replace the target in one rename.
+//
+// Thread-safety: both functions are reentrant. Concurrent saves to the same
+// path are safe (each uses its own temporary file); the last rename wins.
 #ifndef DLC_RUNTIME_FILEIO_H
 #define DLC_RUNTIME_FILEIO_H
 

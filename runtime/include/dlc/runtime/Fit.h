@@ -3,6 +3,10 @@
 //
 // `dlc train` is this loop plus printing; a C++ program gets the same
 // training (and the same numbers, for the same seed) by calling it.
+//
+// Thread-safety: fit() drives one Trainer, which must not be used by any
+// other thread meanwhile; fits of different Trainers may run concurrently.
+// The callbacks run on the calling thread.
 #ifndef DLC_RUNTIME_FIT_H
 #define DLC_RUNTIME_FIT_H
 

@@ -10,6 +10,8 @@
 // overflow-checked element count) before anything is allocated, and the data
 // must be exactly as long as the header says. Every error names the file.
 //
+// Thread-safety: every function is reentrant (no shared state).
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef DLC_RUNTIME_IDX_H

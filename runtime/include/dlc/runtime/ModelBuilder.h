@@ -71,6 +71,8 @@ public:
                           int32_t bias, fb::DepthwiseConv2DOptionsT options);
   int32_t dense(const std::string &name, int32_t in, int32_t weight,
                 int32_t bias, fb::DenseOptionsT options = {});
+  /// Pools take their window, strides, padding and dilations (dilation_h,
+  /// dilation_w; default 1) from `options`.
   int32_t maxPool2d(const std::string &name, int32_t in,
                     fb::Pool2DOptionsT options);
   int32_t avgPool2d(const std::string &name, int32_t in,

@@ -9,6 +9,10 @@
 //   3. validateModel: the semantic rules the schema states in comments
 //      (index ranges, buffer sizes, op arity and options, topological order).
 // Shape inference and per-op shape rules are the compiler's job.
+//
+// Thread-safety: a ModelFile is immutable once open() returns, so any
+// number of threads may read it (and compile from it) at once; open(),
+// fromBuffer() and validateModel() are reentrant.
 #ifndef DLC_RUNTIME_MODELFILE_H
 #define DLC_RUNTIME_MODELFILE_H
 

@@ -11,6 +11,9 @@
 // and '|u1' (the little-endian types NumPy writes on x86 and ARM); C order.
 // Fortran-order and big-endian arrays are refused with a message; convert
 // them with np.ascontiguousarray / astype first.
+//
+// Thread-safety: every function is reentrant (no shared state); calls on
+// different files may run concurrently.
 #ifndef DLC_RUNTIME_NPY_H
 #define DLC_RUNTIME_NPY_H
 

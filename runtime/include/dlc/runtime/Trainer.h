@@ -91,8 +91,11 @@ public:
   /// variant, e.g. for the last partial batch). `labels` are F32 one-hot
   /// [B, C] (or targets of the output's shape), or I32 class indices [B] for
   /// the sparse loss. Returns the batch's mean loss; `predictions`, if not
-  /// null, receives the model's output. A non-finite loss is an error and
-  /// the step count does not advance.
+  /// null, receives the model's output. A non-finite loss, or a NaN or
+  /// infinity in any parameter or optimizer state after the update (a
+  /// non-finite gradient), is an error naming the step; the step count
+  /// does not advance and the parameters must not be saved (fit() stops,
+  /// so the last checkpoint on disk stays the last good one).
   StatusOr<float> step(const HostTensor &inputs, const HostTensor &labels,
                        HostTensor *predictions = nullptr);
 
@@ -145,6 +148,9 @@ private:
                                            const Part *gradients);
   /// The [lr, step size, step number] of the next step.
   void hyperParameters(float hyper[3]) const;
+  /// An error naming the first parameter or optimizer slot that holds a
+  /// NaN or infinity.
+  Status checkStateFinite() const;
   StatusOr<float> parallelStep(const HostTensor &inputs,
                                const HostTensor &labels,
                                HostTensor *predictions);

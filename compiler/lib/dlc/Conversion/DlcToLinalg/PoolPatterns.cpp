@@ -1,9 +1,10 @@
 //===- PoolPatterns.cpp - max/avg/global average pooling ------------------===//
 //
 // Pools pad their input explicitly (linalg pooling ops have no padding) with
-// the identity of the reduction: -inf for max, 0 for sum. The dlc verifier
-// guarantees padding < window, so every window holds at least one real
-// input and -inf never reaches the output.
+// the identity of the reduction: -inf for max, 0 for sum. Dilations map to
+// the linalg ops' own `dilations`. The dlc verifier guarantees that every
+// (dilated) window has a tap on a real input, so -inf never reaches the
+// output and no average divides by zero.
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,17 +23,21 @@ using namespace mlir;
 namespace dlc {
 namespace {
 
-/// Number of positions of [0, size) inside each window of one spatial dim:
-/// window `o` covers padded positions [o*stride, o*stride + window), i.e.
-/// input positions [o*stride - padBefore, ... + window).
+/// Number of taps of each window of one spatial dim that land on [0, size):
+/// tap `k` of window `o` reads input position o*stride - padBefore +
+/// k*dilation. Counted tap by tap because a dilated window has holes.
 SmallVector<int64_t> realPositionsPerWindow(int64_t size, int64_t window,
-                                            int64_t stride, int64_t padBefore,
+                                            int64_t stride, int64_t dilation,
+                                            int64_t padBefore,
                                             int64_t outSize) {
   SmallVector<int64_t> counts;
   for (int64_t o = 0; o < outSize; ++o) {
-    int64_t begin = o * stride - padBefore;
-    int64_t end = begin + window;
-    counts.push_back(std::min(end, size) - std::max(begin, int64_t{0}));
+    int64_t count = 0;
+    for (int64_t k = 0; k < window; ++k) {
+      int64_t pos = o * stride - padBefore + k * dilation;
+      count += pos >= 0 && pos < size;
+    }
+    counts.push_back(count);
   }
   return counts;
 }
@@ -47,7 +52,7 @@ struct MaxPool2DLowering : OpConversionPattern<MaxPool2DOp> {
     Value input =
         padSpatial(rewriter, loc, adaptor.getInput(), op.getPadding(), negInf);
     Value pool = createPool(rewriter, loc, PoolKind::Max, input, op.getType(),
-                            op.getWindow(), op.getStrides());
+                            op.getWindow(), op.getStrides(), op.getDilations());
     // A pool on its own is tiled and vectorized like a fused chain.
     pool.getDefiningOp()->setAttr(kFusionRootAttrName, rewriter.getUnitAttr());
     rewriter.replaceOp(op, pool);
@@ -70,9 +75,10 @@ struct AvgPool2DLowering : OpConversionPattern<AvgPool2DOp> {
     ArrayRef<int64_t> window = op.getWindow();
     ArrayRef<int64_t> strides = op.getStrides();
     ArrayRef<int64_t> padding = op.getPadding();
+    ArrayRef<int64_t> dilations = op.getDilations();
     Value input = padSpatial(rewriter, loc, adaptor.getInput(), padding, 0.0f);
-    Value sum =
-        createPool(rewriter, loc, PoolKind::Avg, input, type, window, strides);
+    Value sum = createPool(rewriter, loc, PoolKind::Avg, input, type, window,
+                           strides, dilations);
     sum.getDefiningOp()->setAttr(kFusionRootAttrName, rewriter.getUnitAttr());
 
     bool padded = llvm::any_of(padding, [](int64_t p) { return p != 0; });
@@ -89,10 +95,12 @@ struct AvgPool2DLowering : OpConversionPattern<AvgPool2DOp> {
 
     auto inputType = cast<RankedTensorType>(adaptor.getInput().getType());
     int64_t outH = type.getDimSize(1), outW = type.getDimSize(2);
-    SmallVector<int64_t> rows = realPositionsPerWindow(
-        inputType.getDimSize(1), window[0], strides[0], padding[0], outH);
-    SmallVector<int64_t> cols = realPositionsPerWindow(
-        inputType.getDimSize(2), window[1], strides[1], padding[2], outW);
+    SmallVector<int64_t> rows =
+        realPositionsPerWindow(inputType.getDimSize(1), window[0], strides[0],
+                               dilations[0], padding[0], outH);
+    SmallVector<int64_t> cols =
+        realPositionsPerWindow(inputType.getDimSize(2), window[1], strides[1],
+                               dilations[1], padding[2], outW);
     SmallVector<float> counts;
     for (int64_t r : rows)
       for (int64_t c : cols)

@@ -62,7 +62,7 @@ Value padSpatial(OpBuilder &b, Location loc, Value input,
 
 Value createPool(OpBuilder &b, Location loc, PoolKind kind, Value input,
                  RankedTensorType type, ArrayRef<int64_t> window,
-                 ArrayRef<int64_t> strides) {
+                 ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations) {
   float identity =
       kind == PoolKind::Max ? -std::numeric_limits<float>::infinity() : 0.0f;
   Value init = createFilled(b, loc, type, identity);
@@ -71,7 +71,9 @@ Value createPool(OpBuilder &b, Location loc, PoolKind kind, Value input,
       createEmpty(b, loc, RankedTensorType::get(window, type.getElementType()));
   SmallVector<Value> ins{input, windowShape};
   DenseIntElementsAttr strideAttr = createI64TensorAttr(b, strides);
-  DenseIntElementsAttr dilationAttr = createI64TensorAttr(b, {1, 1});
+  const int64_t undilated[] = {1, 1};
+  DenseIntElementsAttr dilationAttr = createI64TensorAttr(
+      b, dilations.empty() ? ArrayRef<int64_t>(undilated) : dilations);
   if (kind == PoolKind::Max)
     return linalg::PoolingNhwcMaxOp::create(b, loc, TypeRange{type}, ins,
                                             ValueRange{init}, strideAttr,

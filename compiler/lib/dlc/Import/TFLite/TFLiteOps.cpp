@@ -10,6 +10,8 @@
 
 #include "TFLiteConverterImpl.h"
 
+#include "dlc/Import/TFLiteConverter.h"
+
 namespace dlc::tflite_import {
 
 std::string shapeString(const std::vector<int64_t> &shape) {
@@ -263,3 +265,21 @@ Status convertBuiltin(Converter &c, int32_t code) {
 }
 
 } // namespace dlc::tflite_import
+
+// The codes handled by convertBuiltin's switch above, in its order.
+std::vector<std::string> dlc::supportedTFLiteOps() {
+  using tflite::BuiltinOperator;
+  std::vector<std::string> names;
+  for (BuiltinOperator op :
+       {BuiltinOperator::CONV_2D, BuiltinOperator::DEPTHWISE_CONV_2D,
+        BuiltinOperator::FULLY_CONNECTED, BuiltinOperator::MAX_POOL_2D,
+        BuiltinOperator::AVERAGE_POOL_2D, BuiltinOperator::RELU,
+        BuiltinOperator::RELU6, BuiltinOperator::LOGISTIC,
+        BuiltinOperator::TANH, BuiltinOperator::ADD, BuiltinOperator::SUB,
+        BuiltinOperator::MUL, BuiltinOperator::RESHAPE,
+        BuiltinOperator::SOFTMAX, BuiltinOperator::CONCATENATION,
+        BuiltinOperator::PAD, BuiltinOperator::MEAN,
+        BuiltinOperator::DEQUANTIZE})
+    names.push_back(tflite::EnumNameBuiltinOperator(op));
+  return names;
+}

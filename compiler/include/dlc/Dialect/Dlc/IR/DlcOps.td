@@ -156,9 +156,11 @@ def Dlc_DenseOp : Dlc_Op<"dense", [Pure, InferTypeOpAdaptor]> {
 
 class Dlc_Pool2DOp<string mnemonic> :
     Dlc_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
+  // `dilations` comes last so that builders without it keep working.
   let arguments = (ins Dlc_F32Tensor:$input, Dlc_Pair:$window,
                    Dlc_Pair:$strides, Dlc_Padding4:$padding,
-                   DefaultValuedAttr<BoolAttr, "false">:$count_include_pad);
+                   DefaultValuedAttr<BoolAttr, "false">:$count_include_pad,
+                   DefaultValuedAttr<Dlc_Pair, "{1, 1}">:$dilations);
   let results = (outs Dlc_F32Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
   let hasVerifier = 1;
@@ -167,6 +169,13 @@ class Dlc_Pool2DOp<string mnemonic> :
 def Dlc_MaxPool2DOp : Dlc_Pool2DOp<"max_pool2d"> {
   let summary = "2-D max pooling over NHWC; padded positions never win";
   let description = [{
+    `output[n, y, x, c] = max_{ky, kx} input[n, y*sy + ky*dy - pad_top,
+    x*sx + kx*dx - pad_left, c]` over the taps inside the input, where
+    `(sy, sx)` are `strides` and `(dy, dx)` are `dilations` (default 1, 1).
+    A window spans `(window - 1) * dilation + 1` input positions; `padding`
+    is (top, bottom, left, right) and must be smaller than that span, and
+    every window must hold at least one input position.
+
     Example:
     ```mlir
     %y = dlc.max_pool2d %x {window = array<i64: 2, 2>,
@@ -179,14 +188,21 @@ def Dlc_MaxPool2DOp : Dlc_Pool2DOp<"max_pool2d"> {
 def Dlc_AvgPool2DOp : Dlc_Pool2DOp<"avg_pool2d"> {
   let summary = "2-D average pooling over NHWC";
   let description = [{
-    Divides by the number of input positions inside the window, or by the
-    full window size when `count_include_pad` is set.
+    Averages the window's taps `input[n, y*sy + ky*dy - pad_top,
+    x*sx + kx*dx - pad_left, c]` (`dilations` (dy, dx), default 1, 1).
+    Divides by the number of taps on input positions, or by the number of
+    taps inside the padded input (the full window) when `count_include_pad`
+    is set. The window geometry rules are those of `dlc.max_pool2d`.
 
     Example:
     ```mlir
     %y = dlc.avg_pool2d %x {window = array<i64: 3, 3>,
            strides = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>}
          : tensor<1x8x8x4xf32> -> tensor<1x8x8x4xf32>
+    %z = dlc.avg_pool2d %x {window = array<i64: 2, 2>,
+           strides = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>,
+           dilations = array<i64: 2, 2>}
+         : tensor<1x8x8x4xf32> -> tensor<1x6x6x4xf32>
     ```
   }];
 }

@@ -193,28 +193,54 @@ LogicalResult DenseOp::verify() {
 // Pools
 //===----------------------------------------------------------------------===//
 
+/// Whether every window along one static dim has a tap on the input: a
+/// dilated window can step over a small input and see only padding, which
+/// would leave a max without a candidate and an average without a divisor.
+static bool everyWindowSeesInput(int64_t size, int64_t window, int64_t stride,
+                                 int64_t dilation, int64_t padBefore,
+                                 int64_t outSize) {
+  for (int64_t o = 0; o < outSize; ++o) {
+    bool seen = false;
+    for (int64_t k = 0; k < window && !seen; ++k) {
+      int64_t pos = o * stride - padBefore + k * dilation;
+      seen = pos >= 0 && pos < size;
+    }
+    if (!seen)
+      return false;
+  }
+  return true;
+}
+
 static LogicalResult inferPoolType(MLIRContext *ctx,
                                    std::optional<Location> loc, Value input,
                                    ArrayRef<int64_t> window,
                                    ArrayRef<int64_t> strides,
                                    ArrayRef<int64_t> padding,
+                                   ArrayRef<int64_t> dilations,
                                    SmallVectorImpl<Type> &types) {
   auto type = cast<ShapedType>(input.getType());
   if (type.getRank() != 4)
     return inferError(loc, "expects a rank-4 NHWC input");
   SmallVector<int64_t> shape{type.getDimSize(0)};
   for (int i = 0; i < 2; ++i) {
-    if (window[i] <= 0 || strides[i] <= 0)
-      return inferError(loc, "expects windows and strides >= 1");
+    if (window[i] <= 0 || strides[i] <= 0 || dilations[i] <= 0)
+      return inferError(loc, "expects windows, strides and dilations >= 1");
     // A window made only of padding would have no input to reduce.
+    int64_t span = (window[i] - 1) * dilations[i] + 1;
     if (padding[2 * i] < 0 || padding[2 * i + 1] < 0 ||
-        padding[2 * i] >= window[i] || padding[2 * i + 1] >= window[i])
-      return inferError(loc, "expects 0 <= padding < window");
-    int64_t size = windowOutputSize(type.getDimSize(1 + i), window[i],
-                                    strides[i], 1, padding[2 * i],
+        padding[2 * i] >= span || padding[2 * i + 1] >= span)
+      return inferError(loc, "expects 0 <= padding < window span "
+                             "((window - 1) * dilation + 1)");
+    int64_t inSize = type.getDimSize(1 + i);
+    int64_t size = windowOutputSize(inSize, window[i], strides[i],
+                                    dilations[i], padding[2 * i],
                                     padding[2 * i + 1]);
     if (size == -1 || size == 0)
       return inferError(loc, "the pool window does not fit the padded input");
+    if (!ShapedType::isDynamic(size) &&
+        !everyWindowSeesInput(inSize, window[i], strides[i], dilations[i],
+                              padding[2 * i], size))
+      return inferError(loc, "a dilated pool window sees only padding");
     shape.push_back(size);
   }
   shape.push_back(type.getDimSize(3));
@@ -228,7 +254,8 @@ static LogicalResult inferPoolType(MLIRContext *ctx,
                                        Adaptor adaptor,                        \
                                        SmallVectorImpl<Type> &types) {         \
     return inferPoolType(ctx, loc, adaptor.getInput(), adaptor.getWindow(),    \
-                         adaptor.getStrides(), adaptor.getPadding(), types);   \
+                         adaptor.getStrides(), adaptor.getPadding(),           \
+                         adaptor.getDilations(), types);                       \
   }                                                                            \
   LogicalResult OpTy::verify() { return success(); }
 DLC_POOL_INFER(MaxPool2DOp)

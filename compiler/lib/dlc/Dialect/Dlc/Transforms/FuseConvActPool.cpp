@@ -39,6 +39,9 @@ template <typename PoolOp> struct FusePoolIntoConv : OpRewritePattern<PoolOp> {
     // dependent divisor. Without padding count_include_pad is irrelevant.
     if (llvm::any_of(pool.getPadding(), [](int64_t p) { return p != 0; }))
       return rewriter.notifyMatchFailure(pool, "padded pool");
+    // fused_conv2d has no pool dilation.
+    if (llvm::any_of(pool.getDilations(), [](int64_t d) { return d != 1; }))
+      return rewriter.notifyMatchFailure(pool, "dilated pool");
     Value input = pool.getInput();
     // The conv's output must be used only by the pool, or it would have to
     // be materialized anyway.

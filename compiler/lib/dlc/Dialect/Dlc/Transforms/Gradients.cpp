@@ -193,8 +193,15 @@ LogicalResult ReverseModeBuilder::differentiate(Operation *op) {
            MatmulOp::create(b, loc, dz, dense.getWeight(), false, true));
     return success();
   }
-  if (isa<MaxPool2DOp, AvgPool2DOp>(op))
+  if (isa<MaxPool2DOp, AvgPool2DOp>(op)) {
+    // pool2d_grad has no dilations: a dilated pool is fine only where no
+    // gradient flows through it (e.g. on the model's input).
+    auto dilations = op->getAttrOfType<DenseI64ArrayAttr>("dilations");
+    if (dilations && needsGradient(op->getOperand(0)) &&
+        llvm::any_of(dilations.asArrayRef(), [](int64_t d) { return d != 1; }))
+      return unsupported("gradient of a dilated pool is not supported");
     return poolGradient(op, dy);
+  }
   if (auto gap = dyn_cast<GlobalAvgPoolOp>(op)) {
     auto in = cast<RankedTensorType>(gap.getInput().getType());
     auto keep = RankedTensorType::get(

@@ -1,0 +1,83 @@
+//===- ONNXOpTable.cpp - the supported ONNX ops ---------------------------===//
+//
+// One table drives both the converter's dispatch and `dlc import
+// --list-ops` (from which docs/SUPPORTED_OPS.md is generated), so the
+// documentation cannot claim an op the converter does not handle.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ONNXConverterImpl.h"
+
+namespace dlc::onnx_import {
+
+namespace {
+struct Entry {
+  const char *opType;
+  int minOpset, maxOpset;
+  ConvertFn fn;
+  const char *notes;
+};
+
+// Alphabetical. Opset ranges are those of the default domain the converter
+// accepts; a row covers every version of the op in its range. Most rows
+// start at 6, where the legacy attributes (consumed_inputs, ...) of the
+// first versions were gone; an op unchanged since opset 1 starts at 1.
+const Entry kOps[] = {
+    {"Add", 6, 17, convertBinary, "NumPy broadcasting; fp32"},
+    {"AveragePool", 6, 17, convertAveragePool,
+     "2-D; pads, auto_pad, strides, ceil_mode, count_include_pad"},
+    {"BatchNormalization", 6, 17, convertBatchNorm,
+     "inference (training_mode 0, spatial 1); any rank >= 2"},
+    {"Clip", 6, 17, convertClip,
+     "min/max as attributes, constants or graph inputs"},
+    {"Concat", 6, 17, convertConcat, "any axis; in the inputs' layout"},
+    {"Constant", 6, 17, convertConstant,
+     "value (float/int32/int64), value_float(s), value_int(s)"},
+    {"Conv", 6, 17, convertConv,
+     "2-D; groups (depthwise; other groups need an initializer filter), "
+     "dilations, strides, pads, auto_pad"},
+    {"Div", 6, 17, convertBinary, "NumPy broadcasting; fp32"},
+    {"Dropout", 6, 17, convertDropout,
+     "inference: the identity; no mask output"},
+    {"Flatten", 6, 17, convertFlatten, "any axis"},
+    {"Gemm", 6, 17, convertGemm,
+     "alpha, beta, transA, transB; bias of any broadcastable shape"},
+    {"GlobalAveragePool", 1, 17, convertGlobalAveragePool, "2-D"},
+    {"Identity", 6, 17, convertIdentity, "tensors"},
+    {"LeakyRelu", 6, 17, convertUnary, "alpha"},
+    {"LogSoftmax", 6, 17, convertSoftmax,
+     "any axis (2-D coercion before opset 13)"},
+    {"MatMul", 6, 17, convertMatMul, "A of rank >= 2 times a matrix B"},
+    {"MaxPool", 6, 17, convertMaxPool,
+     "2-D; pads, auto_pad, strides, ceil_mode, dilations; no Indices"},
+    {"Mul", 6, 17, convertBinary, "NumPy broadcasting; fp32"},
+    {"Pad", 6, 17, convertPad,
+     "constant mode; pads and value known at import; no negative pads"},
+    {"Relu", 6, 17, convertUnary, ""},
+    {"Reshape", 6, 17, convertReshape,
+     "constant target shape; 0 and -1 entries, allowzero"},
+    {"Sigmoid", 6, 17, convertUnary, ""},
+    {"Softmax", 6, 17, convertSoftmax,
+     "any axis (2-D coercion before opset 13)"},
+    {"Sub", 6, 17, convertBinary, "NumPy broadcasting; fp32"},
+    {"Tanh", 6, 17, convertUnary, ""},
+    {"Transpose", 6, 17, convertTranspose,
+     "free: composed into the value's layout"},
+};
+} // namespace
+
+ConvertFn findConverter(const std::string &opType, int64_t opset) {
+  for (const Entry &e : kOps)
+    if (opType == e.opType && opset >= e.minOpset && opset <= e.maxOpset)
+      return e.fn;
+  return nullptr;
+}
+
+} // namespace dlc::onnx_import
+
+std::vector<dlc::ONNXOpSupport> dlc::supportedONNXOps() {
+  std::vector<ONNXOpSupport> rows;
+  for (const onnx_import::Entry &e : onnx_import::kOps)
+    rows.push_back({e.opType, e.minOpset, e.maxOpset, e.notes});
+  return rows;
+}

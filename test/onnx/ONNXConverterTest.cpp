@@ -1,0 +1,419 @@
+//===- ONNXConverterTest.cpp - the ONNX front end -------------------------===//
+//
+// Builds small ONNX models with the protobuf API, converts them and checks
+// (1) layout tracking: how many transposes the dlc model needs for NCHW
+// chains, (2) the interface (names, shapes, order), (3) error messages, and
+// (4) a compiled NCHW conv chain against a direct NCHW computation here.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dlc/Compiler/Compiler.h"
+#include "dlc/Import/ONNXConverter.h"
+#include "dlc/runtime/ModelFile.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace dlc;
+
+// A minimal ONNX model writer.
+class Graph {
+public:
+  explicit Graph(int64_t opset = 13) {
+    model_.set_ir_version(8);
+    auto *o = model_.add_opset_import();
+    o->set_domain("");
+    o->set_version(opset);
+    model_.mutable_graph()->set_name("g");
+  }
+  void input(const std::string &name, std::vector<int64_t> shape,
+             int type = onnx::TensorProto::FLOAT) {
+    valueInfo(model_.mutable_graph()->add_input(), name, shape, type);
+  }
+  void output(const std::string &name) {
+    model_.mutable_graph()->add_output()->set_name(name);
+  }
+  void weight(const std::string &name, std::vector<int64_t> shape,
+              std::vector<float> data) {
+    auto *t = model_.mutable_graph()->add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto::FLOAT);
+    for (int64_t d : shape)
+      t->add_dims(d);
+    for (float x : data)
+      t->add_float_data(x);
+  }
+  onnx::NodeProto *node(const std::string &type, std::vector<std::string> in,
+                        std::vector<std::string> out,
+                        const std::string &name = "") {
+    auto *n = model_.mutable_graph()->add_node();
+    n->set_op_type(type);
+    n->set_name(name.empty() ? out[0] : name);
+    for (auto &s : in)
+      n->add_input(s);
+    for (auto &s : out)
+      n->add_output(s);
+    return n;
+  }
+  static void ints(onnx::NodeProto *n, const std::string &name,
+                   std::vector<int64_t> v) {
+    auto *a = n->add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::INTS);
+    for (int64_t x : v)
+      a->add_ints(x);
+  }
+  static void integer(onnx::NodeProto *n, const std::string &name, int64_t v) {
+    auto *a = n->add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::INT);
+    a->set_i(v);
+  }
+  std::string bytes() const { return model_.SerializeAsString(); }
+  StatusOr<std::vector<uint8_t>> convert() const {
+    std::string b = bytes();
+    return convertONNXToDlc(reinterpret_cast<const uint8_t *>(b.data()),
+                            b.size(), "model.onnx");
+  }
+  onnx::ModelProto &proto() { return model_; }
+
+private:
+  static void valueInfo(onnx::ValueInfoProto *v, const std::string &name,
+                        const std::vector<int64_t> &shape, int type) {
+    v->set_name(name);
+    auto *t = v->mutable_type()->mutable_tensor_type();
+    t->set_elem_type(type);
+    auto *s = t->mutable_shape();
+    for (int64_t d : shape) {
+      auto *dim = s->add_dim();
+      if (d < 0)
+        dim->set_dim_param("N");
+      else
+        dim->set_dim_value(d);
+    }
+  }
+  onnx::ModelProto model_;
+};
+
+std::vector<float> ramp(size_t n, float scale) {
+  std::vector<float> v(n);
+  for (size_t i = 0; i < n; ++i)
+    v[i] = scale * static_cast<float>(static_cast<int>(i % 7) - 3);
+  return v;
+}
+
+std::unique_ptr<ModelFile> open(StatusOr<std::vector<uint8_t>> bytes) {
+  EXPECT_TRUE(bytes.ok()) << bytes.status().message();
+  if (!bytes.ok())
+    return nullptr;
+  auto file = ModelFile::fromBuffer(std::move(*bytes), "model.fb");
+  EXPECT_TRUE(file.ok()) << file.status().message();
+  return file.ok() ? std::move(*file) : nullptr;
+}
+
+int countOps(const ModelFile &f, fb::OpType type) {
+  int n = 0;
+  for (const fb::Operator *op : *f.model()->graph()->operators())
+    n += op->type() == type;
+  return n;
+}
+
+// Conv -> Relu -> MaxPool -> Conv -> Flatten -> Gemm: one transpose into
+// NHWC at the input, none in between, and none before Flatten either: the
+// Gemm's weight rows absorb the NHWC column order.
+TEST(ONNXLayout, ConvChainNeedsOneTranspose) {
+  Graph g;
+  g.input("x", {2, 3, 8, 8});
+  g.weight("w1", {4, 3, 3, 3}, ramp(108, 0.1f));
+  g.weight("w2", {5, 4, 3, 3}, ramp(180, 0.1f));
+  g.weight("fc", {6, 5 * 2 * 2}, ramp(120, 0.05f));
+  auto *c1 = g.node("Conv", {"x", "w1"}, {"c1"});
+  Graph::ints(c1, "pads", {1, 1, 1, 1});
+  g.node("Relu", {"c1"}, {"r1"});
+  auto *p = g.node("MaxPool", {"r1"}, {"p1"});
+  Graph::ints(p, "kernel_shape", {2, 2});
+  Graph::ints(p, "strides", {2, 2});
+  g.node("Conv", {"p1", "w2"}, {"c2"});
+  g.node("Flatten", {"c2"}, {"f"});
+  auto *fc = g.node("Gemm", {"f", "fc"}, {"y"});
+  Graph::integer(fc, "transB", 1);
+  g.output("y");
+  auto file = open(g.convert());
+  ASSERT_TRUE(file);
+  EXPECT_EQ(countOps(*file, fb::OpType::TRANSPOSE), 1);
+  EXPECT_EQ(countOps(*file, fb::OpType::CONV_2D), 2);
+  // Once the flattened value is also a graph output, ONNX's column order
+  // is needed and Flatten transposes back first.
+  g.output("f");
+  auto both = open(g.convert());
+  ASSERT_TRUE(both);
+  EXPECT_EQ(countOps(*both, fb::OpType::TRANSPOSE), 2);
+  // The interface keeps ONNX's layout.
+  const fb::Graph *graph = file->model()->graph();
+  const fb::Tensor *in = graph->tensors()->Get(graph->inputs()->Get(0));
+  EXPECT_EQ(in->name()->str(), "x");
+  EXPECT_EQ(std::vector<int64_t>(in->shape()->begin(), in->shape()->end()),
+            (std::vector<int64_t>{2, 3, 8, 8}));
+  const fb::Tensor *out = graph->tensors()->Get(graph->outputs()->Get(0));
+  EXPECT_EQ(out->name()->str(), "y");
+}
+
+// Explicit NCHW <-> NHWC transposes around NHWC-friendly ops cancel.
+TEST(ONNXLayout, TransposePairsCancel) {
+  Graph g;
+  g.input("x", {1, 3, 4, 5});
+  auto *t1 = g.node("Transpose", {"x"}, {"t1"});
+  Graph::ints(t1, "perm", {0, 2, 3, 1});
+  g.node("Relu", {"t1"}, {"r"});
+  auto *t2 = g.node("Transpose", {"r"}, {"t2"});
+  Graph::ints(t2, "perm", {0, 3, 1, 2});
+  g.node("Sigmoid", {"t2"}, {"y"});
+  g.output("y");
+  auto file = open(g.convert());
+  ASSERT_TRUE(file);
+  EXPECT_EQ(countOps(*file, fb::OpType::TRANSPOSE), 0);
+}
+
+// GlobalAveragePool's [N, C, 1, 1] has one element order in both layouts:
+// Flatten after it needs a reshape, not a transpose.
+TEST(ONNXLayout, FlattenAfterGlobalPoolIsFree) {
+  Graph g;
+  g.input("x", {1, 2, 4, 4});
+  g.weight("w", {3, 2, 1, 1}, ramp(6, 0.5f));
+  g.node("Conv", {"x", "w"}, {"c"});
+  g.node("GlobalAveragePool", {"c"}, {"p"});
+  g.node("Flatten", {"p"}, {"y"});
+  g.output("y");
+  auto file = open(g.convert());
+  ASSERT_TRUE(file);
+  EXPECT_EQ(countOps(*file, fb::OpType::TRANSPOSE), 1); // The input only.
+}
+
+// Weights given as graph inputs stay inputs, in ONNX's order.
+TEST(ONNXInterface, WeightInputsStayInputs) {
+  Graph g;
+  g.input("x", {1, 1, 5, 5});
+  g.input("W", {2, 1, 3, 3});
+  g.node("Conv", {"x", "W"}, {"y"});
+  g.output("y");
+  auto file = open(g.convert());
+  ASSERT_TRUE(file);
+  const fb::Graph *graph = file->model()->graph();
+  ASSERT_EQ(graph->inputs()->size(), 2u);
+  EXPECT_EQ(graph->tensors()->Get(graph->inputs()->Get(1))->name()->str(),
+            "W");
+}
+
+std::string convertError(const Graph &g) {
+  auto r = g.convert();
+  EXPECT_FALSE(r.ok());
+  return r.ok() ? "" : r.status().message();
+}
+
+TEST(ONNXErrors, UnsupportedOpNamesNodeAndType) {
+  Graph g;
+  g.input("x", {1, 4});
+  g.node("Relu", {"x"}, {"r"});
+  g.node("Erf", {"r"}, {"y"}, "my_erf");
+  g.output("y");
+  EXPECT_EQ(convertError(g), "model.onnx: node 1 (Erf 'my_erf'): op type Erf "
+                             "(opset 13) is not supported");
+}
+
+TEST(ONNXErrors, UnsupportedAttribute) {
+  Graph g;
+  g.input("x", {1, 1, 4, 4});
+  auto *p = g.node("MaxPool", {"x"}, {"y"}, "pool");
+  Graph::ints(p, "kernel_shape", {2, 2});
+  Graph::integer(p, "storage_order", 1);
+  g.output("y");
+  EXPECT_EQ(convertError(g), "model.onnx: node 0 (MaxPool 'pool'): "
+                             "storage_order 1 is not supported");
+  // AveragePool has dilations only from opset 19, beyond the opsets read.
+  Graph a;
+  a.input("x", {1, 1, 4, 4});
+  auto *avg = a.node("AveragePool", {"x"}, {"y"}, "avg");
+  Graph::ints(avg, "kernel_shape", {2, 2});
+  Graph::ints(avg, "dilations", {2, 2});
+  a.output("y");
+  EXPECT_EQ(convertError(a), "model.onnx: node 0 (AveragePool 'avg'): "
+                             "attribute 'dilations' is not supported");
+}
+
+// A dilated MaxPool keeps its dilations; the output size and ceil_mode's
+// overhang use the dilated span (2 taps, dilation 3: 4 positions).
+TEST(ONNXPool, DilatedMaxPoolKeepsDilations) {
+  Graph g;
+  g.input("x", {1, 2, 9, 8});
+  auto *p = g.node("MaxPool", {"x"}, {"y"}, "pool");
+  Graph::ints(p, "kernel_shape", {2, 2});
+  Graph::ints(p, "dilations", {3, 2});
+  Graph::ints(p, "strides", {2, 2});
+  Graph::integer(p, "ceil_mode", 1);
+  g.output("y");
+  auto file = open(g.convert());
+  ASSERT_TRUE(file);
+  const fb::Operator *pool = nullptr;
+  for (const fb::Operator *op : *file->model()->graph()->operators())
+    if (op->type() == fb::OpType::MAX_POOL_2D)
+      pool = op;
+  ASSERT_NE(pool, nullptr);
+  const fb::Pool2DOptions *o = pool->options_as_Pool2DOptions();
+  ASSERT_NE(o, nullptr);
+  EXPECT_EQ(o->dilation_h(), 3);
+  EXPECT_EQ(o->dilation_w(), 2);
+  // Rows: span 4, ceil((9 - 4) / 2) + 1 = 4 windows, the last one reaching
+  // row 10: one row of overhang. Columns: span 3, (8 - 3) / 2 + 1 = 3.5 ->
+  // 4 windows, the last reaching column 8: one column of overhang.
+  EXPECT_EQ(o->pad_bottom(), 1);
+  EXPECT_EQ(o->pad_right(), 1);
+  EXPECT_EQ(o->pad_top(), 0);
+  EXPECT_EQ(o->pad_left(), 0);
+}
+
+TEST(ONNXErrors, UnknownAttributeIsNotIgnored) {
+  Graph g;
+  g.input("x", {1, 4});
+  auto *n = g.node("Relu", {"x"}, {"y"}, "r");
+  Graph::integer(n, "consumed_inputs", 1);
+  g.output("y");
+  EXPECT_EQ(convertError(g), "model.onnx: node 0 (Relu 'r'): attribute "
+                             "'consumed_inputs' is not supported");
+}
+
+TEST(ONNXErrors, UndefinedInput) {
+  Graph g;
+  g.input("x", {1, 4});
+  g.node("Add", {"x", "nowhere"}, {"y"}, "add");
+  g.output("y");
+  EXPECT_EQ(convertError(g), "model.onnx: node 0 (Add 'add'): input 1 "
+                             "'nowhere' is not defined before this node");
+}
+
+TEST(ONNXErrors, WrongRankAndHugeDims) {
+  Graph g;
+  g.input("x", {1, 3, 8});
+  g.weight("w", {2, 3, 3}, ramp(18, 1.0f));
+  g.node("Conv", {"x", "w"}, {"y"}, "conv1d");
+  g.output("y");
+  EXPECT_NE(convertError(g).find("only 2-D windows"), std::string::npos);
+
+  Graph h;
+  h.input("x", {1, int64_t(1) << 40});
+  h.node("Relu", {"x"}, {"y"});
+  h.output("y");
+  EXPECT_NE(convertError(h).find("graph input 'x': dim 1"), std::string::npos);
+}
+
+// With a symbolic batch, dim 0 is what the runtime splits into chunks: an
+// op moving it, or a static input beside it, is refused.
+TEST(ONNXErrors, SymbolicBatchMustStayInDimZero) {
+  Graph g;
+  g.input("x", {-1, 4});
+  auto *t = g.node("Transpose", {"x"}, {"y"}, "tr");
+  Graph::ints(t, "perm", {1, 0});
+  g.output("y");
+  EXPECT_NE(convertError(g).find("node 0 (Transpose 'tr'): moves the batch "
+                                 "dim of 'x'"),
+            std::string::npos);
+
+  Graph h;
+  h.input("x", {-1, 4});
+  h.input("w", {4, 3});
+  h.node("MatMul", {"x", "w"}, {"y"});
+  h.output("y");
+  EXPECT_NE(convertError(h).find("graph input 'w' has a static dim 0"),
+            std::string::npos);
+}
+
+TEST(ONNXErrors, GarbageIsNotAModel) {
+  std::string junk = "\x08\x07\x12\xff\xff\xff\xff\x0f garbage";
+  auto r = convertONNXToDlc(reinterpret_cast<const uint8_t *>(junk.data()),
+                            junk.size(), "junk.onnx");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("junk.onnx: not a valid ONNX model"),
+            std::string::npos);
+}
+
+// y = MaxPool(Relu(Conv(x))) with 2 groups, stride 2, asymmetric pads and
+// a ceil-mode pool, computed here directly in NCHW.
+TEST(ONNXCompiled, GroupedConvChainMatchesDirectNCHW) {
+  const int64_t N = 2, C = 4, H = 7, W = 6, M = 6, G = 2, K = 3;
+  Graph g;
+  g.input("x", {N, C, H, W});
+  std::vector<float> w = ramp(M * (C / G) * K * K, 0.125f);
+  std::vector<float> b = {0.5f, -0.25f, 0.f, 1.f, -1.f, 0.75f};
+  g.weight("w", {M, C / G, K, K}, w);
+  g.weight("b", {M}, b);
+  auto *conv = g.node("Conv", {"x", "w", "b"}, {"c"});
+  Graph::integer(conv, "group", G);
+  Graph::ints(conv, "strides", {2, 2});
+  Graph::ints(conv, "pads", {1, 0, 2, 1}); // top, left, bottom, right
+  g.node("Relu", {"c"}, {"r"});
+  auto *pool = g.node("MaxPool", {"r"}, {"y"});
+  Graph::ints(pool, "kernel_shape", {2, 2});
+  Graph::ints(pool, "strides", {2, 2});
+  Graph::integer(pool, "ceil_mode", 1);
+  g.output("y");
+  auto file = open(g.convert());
+  ASSERT_TRUE(file);
+  CompileOptions options;
+  options.batchSize = N;
+  auto model = jitCompile(*file, options);
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  auto x = HostTensor::create(DType::F32, {N, C, H, W});
+  ASSERT_TRUE(x.ok());
+  for (int64_t i = 0; i < x->numElements(); ++i)
+    x->data<float>()[i] = std::sin(0.37f * static_cast<float>(i));
+  std::vector<HostTensor> inputs;
+  inputs.push_back(std::move(*x));
+  auto out = (*model)->run(inputs);
+  ASSERT_TRUE(out.ok()) << out.status().message();
+
+  // Direct computation.
+  const float *xd = inputs[0].data<float>();
+  const int64_t OH = (H + 3 - K) / 2 + 1, OW = (W + 1 - K) / 2 + 1;
+  std::vector<float> conv1(N * M * OH * OW);
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t m = 0; m < M; ++m)
+      for (int64_t oh = 0; oh < OH; ++oh)
+        for (int64_t ow = 0; ow < OW; ++ow) {
+          float acc = b[m];
+          int64_t grp = m / (M / G);
+          for (int64_t ci = 0; ci < C / G; ++ci)
+            for (int64_t kh = 0; kh < K; ++kh)
+              for (int64_t kw = 0; kw < K; ++kw) {
+                int64_t ih = oh * 2 - 1 + kh, iw = ow * 2 + kw;
+                if (ih < 0 || ih >= H || iw < 0 || iw >= W)
+                  continue;
+                acc += xd[((n * C + grp * (C / G) + ci) * H + ih) * W + iw] *
+                       w[((m * (C / G) + ci) * K + kh) * K + kw];
+              }
+          conv1[((n * M + m) * OH + oh) * OW + ow] = std::max(acc, 0.0f);
+        }
+  const int64_t PH = (OH - 2 + 1) / 2 + 1, PW = (OW - 2 + 1) / 2 + 1;
+  ASSERT_EQ((*out)[0].shape(), (std::vector<int64_t>{N, M, PH, PW}));
+  const float *y = (*out)[0].data<float>();
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t m = 0; m < M; ++m)
+      for (int64_t ph = 0; ph < PH; ++ph)
+        for (int64_t pw = 0; pw < PW; ++pw) {
+          float best = -std::numeric_limits<float>::infinity();
+          for (int64_t i = ph * 2; i < std::min(ph * 2 + 2, OH); ++i)
+            for (int64_t j = pw * 2; j < std::min(pw * 2 + 2, OW); ++j)
+              best = std::max(best, conv1[((n * M + m) * OH + i) * OW + j]);
+          EXPECT_NEAR(y[((n * M + m) * PH + ph) * PW + pw], best, 1e-4f)
+              << "at " << n << "," << m << "," << ph << "," << pw;
+        }
+}
+
+} // namespace
