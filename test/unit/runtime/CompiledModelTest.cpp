@@ -22,8 +22,8 @@ using ::testing::HasSubstr;
 // counts its calls and records whether the rows it got were zero, so the
 // tests can check the chunking and the zero padding.
 const int64_t kShape4x3[] = {4, 3};
-const dlc_tensor_desc kX = {"x", DLC_DTYPE_F32, 2, kShape4x3};
-const dlc_tensor_desc kY = {"y", DLC_DTYPE_F32, 2, kShape4x3};
+const dlc_tensor_desc kX = {"x", DLC_DTYPE_F32, 2, kShape4x3, 0};
+const dlc_tensor_desc kY = {"y", DLC_DTYPE_F32, 2, kShape4x3, 0};
 dlc_model_desc gDesc;
 std::atomic<int> gCalls{0};
 std::atomic<int> gZeroRowsSeen{0};
@@ -166,7 +166,7 @@ TEST(CompiledModel, ValidatesInputs) {
 
 TEST(CompiledModel, InputsMustShareTheBatch) {
   resetFake();
-  const dlc_tensor_desc twoInputs[] = {kX, {"z", DLC_DTYPE_F32, 2, kShape4x3}};
+  const dlc_tensor_desc twoInputs[] = {kX, {"z", DLC_DTYPE_F32, 2, kShape4x3, 0}};
   gDesc.num_inputs = 2;
   gDesc.inputs = twoInputs;
   StatusOr<std::unique_ptr<CompiledModel>> m =

@@ -8,8 +8,8 @@
 namespace {
 
 const int64_t kShape[] = {2, 3};
-const dlc_tensor_desc kInput = {"x", DLC_DTYPE_F32, 2, kShape};
-const dlc_tensor_desc kOutput = {"y", DLC_DTYPE_F32, 2, kShape};
+const dlc_tensor_desc kInput = {"x", DLC_DTYPE_F32, 2, kShape, 0};
+const dlc_tensor_desc kOutput = {"y", DLC_DTYPE_F32, 2, kShape, 0};
 #ifdef DLC_FAKE_BAD_ABI
 constexpr uint32_t kAbi = 99;
 #else
