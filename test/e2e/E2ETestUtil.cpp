@@ -286,15 +286,10 @@ int64_t countOf(const std::string &text, const std::string &needle) {
   return ::testing::AssertionSuccess();
 }
 
-namespace {
-
-/// With DLC_E2E_DUMP_DIR set, a failing model is saved there, so that it
-/// can be replayed with `dlc compile` / `dlc-opt`; returns a note for the
-/// failure message.
-std::string dumpFailingModel(const std::vector<uint8_t> &bytes) {
+std::string saveToDumpDir(const std::vector<uint8_t> &bytes, bool *written) {
   const char *dir = std::getenv("DLC_E2E_DUMP_DIR");
   if (!dir || !*dir)
-    return " (set DLC_E2E_DUMP_DIR to save the model)";
+    return "";
   static int counter = 0;
   const auto *info = ::testing::UnitTest::GetInstance()->current_test_info();
   std::string path = std::string(dir) + "/" + info->test_suite_name() + "." +
@@ -302,8 +297,21 @@ std::string dumpFailingModel(const std::vector<uint8_t> &bytes) {
   std::ofstream out(path, std::ios::binary);
   out.write(reinterpret_cast<const char *>(bytes.data()),
             std::streamsize(bytes.size()));
-  return out ? " (model saved as " + path + ")"
-             : " (cannot write " + path + ")";
+  if (written)
+    *written = bool(out);
+  return path;
+}
+
+namespace {
+
+/// A note for a failure message: where the failing model was saved.
+std::string dumpFailingModel(const std::vector<uint8_t> &bytes) {
+  bool written = false;
+  std::string path = saveToDumpDir(bytes, &written);
+  if (path.empty())
+    return " (set DLC_E2E_DUMP_DIR to save the model)";
+  return written ? " (model saved as " + path + ")"
+                 : " (cannot write " + path + ")";
 }
 
 } // namespace

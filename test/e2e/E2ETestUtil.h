@@ -127,6 +127,13 @@ int32_t addRandomWeight(ModelBuilder &b, Random &rng, const std::string &name,
                         std::vector<int64_t> shape, float lo = -1.0f,
                         float hi = 1.0f);
 
+/// With DLC_E2E_DUMP_DIR set, saves a serialized model there (named after
+/// the running test) to be replayed with `dlc compile`, `dlc-opt` or
+/// `dlc train`, and returns its path; "" when the variable is unset.
+/// `written` (if given) says whether the file could be written.
+std::string saveToDumpDir(const std::vector<uint8_t> &bytes,
+                          bool *written = nullptr);
+
 /// "[2, 3, 4]".
 std::string str(const std::vector<int64_t> &shape);
 const char *paddingName(fb::Padding p);

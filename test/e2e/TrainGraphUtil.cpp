@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
 
 namespace dlc::e2e {
 
@@ -231,23 +230,6 @@ void randomLabels(Random &rng, fb::Loss loss, const std::vector<int64_t> &shape,
   host = toHost(want);
 }
 
-/// With DLC_E2E_DUMP_DIR set, every model is saved there before it is
-/// compiled (a compiler crash leaves no chance to do it afterwards), to be
-/// replayed with `dlc-opt` or `dlc train`. Returns the path, or "".
-std::string dumpModel(const std::vector<uint8_t> &bytes) {
-  const char *dir = std::getenv("DLC_E2E_DUMP_DIR");
-  if (!dir || !*dir)
-    return "";
-  static int counter = 0;
-  const auto *info = ::testing::UnitTest::GetInstance()->current_test_info();
-  std::string path = std::string(dir) + "/" + info->test_suite_name() + "." +
-                     info->name() + "." + std::to_string(counter++) + ".fb";
-  std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char *>(bytes.data()),
-            std::streamsize(bytes.size()));
-  return path;
-}
-
 } // namespace
 
 void expectTrainingMatches(const ModelBuilder &b,
@@ -262,7 +244,8 @@ void expectTrainingMatches(const ModelBuilder &b,
                std::to_string(run.batch));
   StatusOr<std::vector<uint8_t>> bytes = b.serialize();
   ASSERT_TRUE(bytes.ok()) << bytes.status().message();
-  SCOPED_TRACE("model " + dumpModel(*bytes));
+  // Saved before compiling: a compiler crash leaves no chance afterwards.
+  SCOPED_TRACE("model " + saveToDumpDir(*bytes));
   auto file = ModelFile::fromBuffer(std::move(*bytes), "train-graph");
   ASSERT_TRUE(file.ok()) << file.status().message();
   const fb::Model &model = *(*file)->model();

@@ -25,6 +25,13 @@ inline constexpr llvm::StringLiteral kOuterReductionTilesAttr =
 inline constexpr llvm::StringLiteral kWorkspaceBytesAttr =
     "dlc.workspace_bytes";
 
+/// True if `op` is inside a tile loop (scf.forall or scf.for), i.e. its
+/// shapes are tile shapes, not whole tensors.
+inline bool isInsideTileLoop(mlir::Operation *op) {
+  return op->getParentOfType<mlir::scf::ForallOp>() ||
+         op->getParentOfType<mlir::scf::ForOp>();
+}
+
 #define GEN_PASS_DECL
 #include "dlc/Codegen/Passes.h.inc"
 

@@ -105,13 +105,14 @@ TileChoice chooseConvTiles(linalg::LinalgOp op, RankedTensorType type) {
   // columns one at a time measured 2x faster (13x13x32 -> 64 forward conv
   // 0.50 -> 0.24 ms; its input gradient 1.36 -> 0.47 ms), while with one
   // input channel the unrolled row stays faster (0.055 vs 0.091 ms).
+  std::optional<linalg::Conv2DNhwcHwcfOp> conv = chainConvolution(op);
+  ShapedType filter;
+  if (conv)
+    filter = cast<ShapedType>(conv->getDpsInputs()[1].getType());
   int64_t tileKW = 0;
-  if (auto conv = chainConvolution(op)) {
-    auto filter = cast<ShapedType>(conv->getDpsInputs()[1].getType());
-    if (filter.getDimSize(1) > kMaxUnrolledFilterWidth ||
-        filter.getDimSize(2) > kMaxChannelsForUnrolledColumns)
-      tileKW = 1;
-  }
+  if (filter && (filter.getDimSize(1) > kMaxUnrolledFilterWidth ||
+                 filter.getDimSize(2) > kMaxChannelsForUnrolledColumns))
+    tileKW = 1;
   // Still under half the registers (a 3x3 output, 64 channels: 12): take
   // two or more images into the register tile. Each filter vector loaded
   // then feeds twice the accumulators, which matters most for a filter
@@ -130,12 +131,9 @@ TileChoice chooseConvTiles(linalg::LinalgOp op, RankedTensorType type) {
   // (under 256 KiB) in L2 while every task accumulates that row's share
   // into its own output tile.
   SmallVector<int64_t> outerReduction;
-  if (auto conv = chainConvolution(op)) {
-    auto filter = cast<ShapedType>(conv->getDpsInputs()[1].getType());
-    if (filter.hasStaticShape() && filter.getDimSize(0) > 1 &&
-        filter.getNumElements() * 4 > kMaxStreamedFilterBytes)
-      outerReduction = {1, 0, 0};
-  }
+  if (filter && filter.hasStaticShape() && filter.getDimSize(0) > 1 &&
+      filter.getNumElements() * 4 > kMaxStreamedFilterBytes)
+    outerReduction = {1, 0, 0};
   return {{tileN, 1, 0, 0},
           {tileN, 1, tileW, tileF},
           {1, tileKW, 0},

@@ -26,11 +26,6 @@ namespace {
 /// 16 f32 lanes: one AVX-512 register per block row.
 constexpr int64_t kBlock = 16;
 
-bool isInsideLoop(Operation *op) {
-  return op->getParentOfType<scf::ForallOp>() ||
-         op->getParentOfType<scf::ForOp>();
-}
-
 /// Tile sizes of the result's loops: kBlock for the result's innermost
 /// dimension and for the one that reads the input's innermost dimension,
 /// 1 elsewhere; nothing when the innermost dimension stays in place (the
@@ -56,7 +51,7 @@ struct TileTransposesPass
   void runOnOperation() override {
     SmallVector<linalg::TransposeOp> transposes;
     getOperation().walk([&](linalg::TransposeOp op) {
-      if (!isInsideLoop(op))
+      if (!dlc::isInsideTileLoop(op))
         transposes.push_back(op);
     });
     IRRewriter rewriter(&getContext());

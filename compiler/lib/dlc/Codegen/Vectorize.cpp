@@ -23,11 +23,6 @@ using namespace mlir;
 
 namespace {
 
-bool isInsideTile(Operation *op) {
-  return op->getParentOfType<scf::ForallOp>() ||
-         op->getParentOfType<scf::ForOp>();
-}
-
 bool hasStaticShapes(linalg::LinalgOp op) {
   for (Value v : op->getOperands())
     if (auto shaped = dyn_cast<ShapedType>(v.getType()))
@@ -84,9 +79,9 @@ struct VectorizePass : public dlc::impl::DlcVectorizeBase<VectorizePass> {
     SmallVector<Operation *> candidates;
     func.walk([&](Operation *op) {
       if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
-        if (isInsideTile(op) && hasStaticShapes(linalgOp))
+        if (dlc::isInsideTileLoop(op) && hasStaticShapes(linalgOp))
           candidates.push_back(op);
-      if (isa<tensor::PadOp>(op) && isInsideTile(op))
+      if (isa<tensor::PadOp>(op) && dlc::isInsideTileLoop(op))
         candidates.push_back(op);
     });
     IRRewriter rewriter(ctx);

@@ -27,7 +27,12 @@ StatusOr<const Value *> spatialInput(Converter &c) {
   return x;
 }
 
-template <typename Options> void setPads(Options &o, const Window &w) {
+/// Strides, dilations and explicit pads of a conv or pool option table.
+template <typename Options> void setWindow(Options &o, const Window &w) {
+  o.stride_h = static_cast<int32_t>(w.stride[0]);
+  o.stride_w = static_cast<int32_t>(w.stride[1]);
+  o.dilation_h = static_cast<int32_t>(w.dilation[0]);
+  o.dilation_w = static_cast<int32_t>(w.dilation[1]);
   o.padding = fb::Padding::EXPLICIT;
   o.pad_top = static_cast<int32_t>(w.padBegin[0]);
   o.pad_left = static_cast<int32_t>(w.padBegin[1]);
@@ -107,11 +112,7 @@ Status convertConv(Converter &c) {
     if (!f.ok())
       return f.status();
     fb::Conv2DOptionsT o;
-    o.stride_h = static_cast<int32_t>(win->stride[0]);
-    o.stride_w = static_cast<int32_t>(win->stride[1]);
-    o.dilation_h = static_cast<int32_t>(win->dilation[0]);
-    o.dilation_w = static_cast<int32_t>(win->dilation[1]);
-    setPads(o, *win);
+    setWindow(o, *win);
     out = c.builder().conv2d(c.opName(), *xt, *f, bias, o);
   } else if (G == C) {
     // Depthwise: output channel c*M' + m reads input channel c, which is
@@ -128,11 +129,7 @@ Status convertConv(Converter &c) {
       filter = c.reshape(c.uniqueName("filter"), *f, dwShape, false);
     }
     fb::DepthwiseConv2DOptionsT o;
-    o.stride_h = static_cast<int32_t>(win->stride[0]);
-    o.stride_w = static_cast<int32_t>(win->stride[1]);
-    o.dilation_h = static_cast<int32_t>(win->dilation[0]);
-    o.dilation_w = static_cast<int32_t>(win->dilation[1]);
-    setPads(o, *win);
+    setWindow(o, *win);
     out = c.builder().depthwiseConv2d(c.opName(), *xt, filter, bias, o);
   } else {
     if (!(*w)->constant)
@@ -148,11 +145,7 @@ Status convertConv(Converter &c) {
                                            {ws[2], ws[3], C, M},
                                            blockDiagonalFilter(**w, G, C));
     fb::Conv2DOptionsT o;
-    o.stride_h = static_cast<int32_t>(win->stride[0]);
-    o.stride_w = static_cast<int32_t>(win->stride[1]);
-    o.dilation_h = static_cast<int32_t>(win->dilation[0]);
-    o.dilation_w = static_cast<int32_t>(win->dilation[1]);
-    setPads(o, *win);
+    setWindow(o, *win);
     out = c.builder().conv2d(c.opName(), *xt, filter, bias, o);
   }
   return c.setOutput(0, c.dynamicValue(out, outShape, channelsLastPerm(4)));
@@ -205,13 +198,9 @@ Status convertPool(Converter &c, bool isMax) {
   fb::Pool2DOptionsT o;
   o.filter_h = static_cast<int32_t>(w.kernel[0]);
   o.filter_w = static_cast<int32_t>(w.kernel[1]);
-  o.stride_h = static_cast<int32_t>(w.stride[0]);
-  o.stride_w = static_cast<int32_t>(w.stride[1]);
   // resolveWindow sized the output, SAME pads and ceil_mode's overhang with
-  // the dilated span, so the pads below already match it.
-  o.dilation_h = static_cast<int32_t>(w.dilation[0]);
-  o.dilation_w = static_cast<int32_t>(w.dilation[1]);
-  setPads(o, w);
+  // the dilated span, so the pads already match the dilations.
+  setWindow(o, w);
   o.count_include_pad = countIncludePad;
   int32_t out = isMax ? c.builder().maxPool2d(c.opName(), input, o)
                       : c.builder().avgPool2d(c.opName(), input, o);
