@@ -90,7 +90,8 @@ def block_specs(model_path):
             p = pool["options"]
             label += " + max pool %dx%d" % (p["filter_h"], p["filter_w"])
         specs.append({"name": name, "label": label, "json": doc, "flops_per_image": flops,
-                      "in_shape": list(in_shape[1:]), "out_shape": out})
+                      "in_shape": list(in_shape[1:]), "out_shape": out,
+                      "pooled": pool is not None})
         in_shape = [-1] + out
     return specs
 

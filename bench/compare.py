@@ -22,7 +22,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -31,38 +30,13 @@ sys.path.insert(0, HERE)
 
 import blocks  # noqa: E402
 import report  # noqa: E402
+import rounds  # noqa: E402
+from procs import json_lines, last_line, run  # noqa: E402
 
 # Debian's python3-torch installs into the system Python, not into a venv's.
 SYSTEM_PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 MAIN_BATCHES = [1, 64]
 SWEEP_BATCHES = [1, 8, 64, 256]
-
-
-def run(cmd, timeout=600):
-    """(returncode, stdout, stderr) of a command; never raises on failure."""
-    try:
-        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                           timeout=timeout, cwd=ROOT)
-        return p.returncode, p.stdout, p.stderr
-    except (OSError, subprocess.TimeoutExpired) as e:
-        return 127, "", str(e)
-
-
-def json_lines(text):
-    out = []
-    for line in text.splitlines():
-        line = line.strip()
-        if line.startswith("{"):
-            try:
-                out.append(json.loads(line))
-            except ValueError:
-                pass
-    return out
-
-
-def last_line(text):
-    lines = [l for l in text.strip().splitlines() if l.strip()]
-    return lines[-1][:160] if lines else "no output"
 
 
 def _differs(stderr):
@@ -199,6 +173,7 @@ class Runner:
         """Each conv block of the CNN as a model of its own, fused and
         --no-fusion (bench/blocks.py); rows go to results["blocks"]."""
         specs = blocks.write_models(self.model, self.out)
+        self.block_specs = specs
         self.results["blocks"] = {"batch": batch, "specs": [
             {k: v for k, v in s.items() if k not in ("json", "path")} for s in specs]}
         rows = self.results["rows"]
@@ -257,21 +232,11 @@ class Runner:
                     row["error"] = last_line(err)
                 self.results["rows"].append(row)
 
-    def run_all(self):
-        os.makedirs(self.out, exist_ok=True)
-        self.machine()
-        self.fma_peak()
-        self.flops()
-        self.peer_skip = {}
-        if self.args.skip_peers:
-            self.peer_skip = {"PyTorch": "--skip-peers", "ONNX Runtime": "--skip-peers"}
-        else:
-            self.export_peers()
-            if shutil.which("node") is None:
-                self.peer_skip.setdefault("ONNX Runtime", "node is not installed")
-
+    def long_rows(self, so):
+        """The main table, the batch sweep and the conv blocks: each system
+        timed for many runs in a row. `so` collects the compiled .so files."""
         batches = sorted(set(MAIN_BATCHES + SWEEP_BATCHES))
-        so = {b: self.compile_aot(b) for b in batches}
+        so.update({b: self.compile_aot(b) for b in batches})
         self.dlc_threads = self._dlc_has_threads(so[1] or self.model)
         for t in self.threads:
             for b in batches:
@@ -300,11 +265,40 @@ class Runner:
             self.args.python, os.path.join(HERE, "torch_bench.py"), "--threads", str(t),
             "--model", self.model, "--check", self.out,
             "--batches", ",".join(map(str, MAIN_BATCHES))] + iters)
+
+    def run_all(self):
+        os.makedirs(self.out, exist_ok=True)
+        self.machine()
+        self.fma_peak()
+        self.flops()
+        self.peer_skip = {}
+        if self.args.skip_peers:
+            self.peer_skip = {"PyTorch": "--skip-peers", "ONNX Runtime": "--skip-peers"}
+        else:
+            self.export_peers()
+            if shutil.which("node") is None:
+                self.peer_skip.setdefault("ONNX Runtime", "node is not installed")
+
+        so = {}
+        if not self.args.targets_only:
+            self.long_rows(so)
+        else:
+            self.block_specs = blocks.write_models(self.model, self.out)
+        if self.args.rounds > 0:
+            for b in (1, 32, 64):
+                if b not in so:
+                    so[b] = self.compile_aot(b)
+            self.dlc_threads = self._dlc_has_threads(so[1] or self.model)
+            print("bench: %d alternating rounds for the targets ..." % self.args.rounds,
+                  file=sys.stderr)
+            self.results["rounds"] = rounds.Rounds(self, so, self.block_specs).run(
+                self.args.rounds)
         self.fma_peak()
         self.results["machine"]["load_after"] = os.getloadavg()[0]
         self.results["dlc_threads"] = self.dlc_threads
         self.results["threads"] = self.threads
         self.results["main_batches"] = MAIN_BATCHES
+        self.results["targets_only"] = self.args.targets_only
         self.results["sweep_batches"] = SWEEP_BATCHES
 
 
@@ -315,6 +309,10 @@ def main():
                         help="timed runs per batch size, as batch:runs (>= 50 each)")
     parser.add_argument("--quick", action="store_true", help="50 runs per row")
     parser.add_argument("--skip-peers", action="store_true")
+    parser.add_argument("--rounds", type=int, default=11,
+                        help="alternating rounds that decide the targets (0: none)")
+    parser.add_argument("--targets-only", action="store_true",
+                        help="only the alternating rounds and the targets table")
     parser.add_argument("--dlc", default=os.path.join(ROOT, "build", "bin", "dlc"))
     parser.add_argument("--model", default=os.path.join(ROOT, "examples", "mnist_cnn.fb"))
     parser.add_argument("--out", default=os.path.join(HERE, "build"))
@@ -322,6 +320,7 @@ def main():
     args = parser.parse_args()
     if args.quick:
         args.iters = "1:50"
+        args.rounds = min(args.rounds, 3)
     runner = Runner(args)
     runner.run_all()
     with open(os.path.join(args.out, "results.json"), "w") as f:

@@ -3,6 +3,7 @@
 # CNN, in one command (a few minutes on a 2-core machine):
 #
 #   bench/run.sh [--no-install] [--no-build] [--threads 1,2] [--quick] [--skip-peers]
+#                [--rounds N]
 #
 # 1. Installs the peers if they are missing: PyTorch from Debian
 #    (python3-torch, ~50 MB without recommends), ONNX Runtime from npm into
@@ -33,21 +34,7 @@ for arg in "$@"; do
   esac
 done
 
-# Runs a command as root: directly, through passwordless sudo, or not at all.
-as_root() {
-  if [ "$(id -u)" = 0 ]; then
-    "$@"
-  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-    sudo -n "$@"
-  else
-    return 1
-  fi
-}
-
-apt_install() {
-  as_root env DEBIAN_FRONTEND=noninteractive \
-    apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends "$@"
-}
+. "$here/common.sh"
 
 if [ "$install" = 1 ]; then
   if ! /usr/bin/python3 -c 'import torch' >/dev/null 2>&1; then

@@ -30,23 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
-MALLOC_TUNABLES = "glibc.malloc.mmap_threshold=67108864:glibc.malloc.trim_threshold=268435456"
-
-
-def ensure_environment(threads):
-    """Environment variables only take effect at process start: re-exec once."""
-    want = {"GLIBC_TUNABLES": MALLOC_TUNABLES, "OPENBLAS_NUM_THREADS": "1",
-            "OMP_NUM_THREADS": str(threads)}
-    if all(os.environ.get(k) == v for k, v in want.items()) and \
-            "OPENBLAS_CORETYPE" not in os.environ:
-        return
-    if os.environ.get("DLC_TORCH_BENCH_REEXEC"):
-        return  # already re-executed once; run with what we have
-    env = dict(os.environ)
-    env.update(want)
-    env.pop("OPENBLAS_CORETYPE", None)
-    env["DLC_TORCH_BENCH_REEXEC"] = "1"
-    os.execve(sys.executable, [sys.executable] + sys.argv, env)
+from machine import ensure_torch_environment  # noqa: E402
 
 
 def percentile(sorted_ms, p):
@@ -73,7 +57,7 @@ def main():
     parser.add_argument("--model", default=os.path.join(ROOT, "examples", "mnist_cnn.fb"))
     parser.add_argument("--check", default=None)
     args = parser.parse_args()
-    ensure_environment(args.threads)
+    ensure_torch_environment(args.threads, "DLC_TORCH_BENCH_REEXEC")
 
     import torch
     import npy

@@ -57,72 +57,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
-MALLOC_TUNABLES = "glibc.malloc.mmap_threshold=67108864:glibc.malloc.trim_threshold=268435456"
+from machine import OtherLoad, ensure_torch_environment, loadavg  # noqa: E402
+
 DEFAULT_DATA = "/usr/share/datasets/fashion-mnist"
 # Forward 5.59 MFLOP per image (dlc summary) plus backward, which is about
 # twice that except the first conv, whose input gradient is never needed.
 MFLOP_PER_IMAGE_STEP = 16.4
 CHECK_TOLERANCE = 1e-4
-
-
-def ensure_environment(threads):
-    """Environment variables only take effect at process start: re-exec once."""
-    want = {"GLIBC_TUNABLES": MALLOC_TUNABLES, "OPENBLAS_NUM_THREADS": "1",
-            "OMP_NUM_THREADS": str(threads)}
-    if all(os.environ.get(k) == v for k, v in want.items()) and \
-            "OPENBLAS_CORETYPE" not in os.environ:
-        return
-    if os.environ.get("DLC_TORCH_TRAIN_REEXEC"):
-        return  # already re-executed once; run with what we have
-    env = dict(os.environ)
-    env.update(want)
-    env.pop("OPENBLAS_CORETYPE", None)
-    env["DLC_TORCH_TRAIN_REEXEC"] = "1"
-    os.execve(sys.executable, [sys.executable] + sys.argv, env)
-
-
-def loadavg():
-    try:
-        with open("/proc/loadavg") as f:
-            return [float(v) for v in f.read().split()[:3]]
-    except OSError:
-        return None
-
-
-class OtherLoad:
-    """Cores that other processes kept busy since start(), in core-seconds per second.
-
-    The load average lags by a minute and counts this process's own threads,
-    so it cannot tell which epoch was disturbed; this can: busy CPU time of
-    the whole machine (/proc/stat) minus this process's own CPU time.
-    """
-
-    def __init__(self):
-        self.tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-        self.start()
-
-    @staticmethod
-    def _busy_jiffies():
-        try:
-            with open("/proc/stat") as f:
-                fields = [int(v) for v in f.readline().split()[1:]]
-        except (OSError, ValueError):
-            return None
-        # user nice system idle iowait irq softirq steal ...: all but idle, iowait.
-        return sum(fields) - fields[3] - (fields[4] if len(fields) > 4 else 0)
-
-    def start(self):
-        t = os.times()
-        self.t0 = (time.perf_counter(), self._busy_jiffies(), t.user + t.system)
-
-    def cores(self):
-        wall0, busy0, own0 = self.t0
-        busy, t = self._busy_jiffies(), os.times()
-        wall = time.perf_counter() - wall0
-        if busy is None or busy0 is None or wall <= 0:
-            return None
-        other = (busy - busy0) / self.tick - (t.user + t.system - own0)
-        return round(max(other, 0.0) / wall, 2)
 
 
 def percentile(sorted_values, p):
@@ -372,7 +313,7 @@ def main():
     args = parser.parse_args()
     if args.epochs < 0 or args.steps < 0 or (args.epochs == 0 and args.steps == 0):
         parser.error("nothing to do: give --epochs or --steps")
-    ensure_environment(args.threads)
+    ensure_torch_environment(args.threads, "DLC_TORCH_TRAIN_REEXEC")
     load_before = loadavg()
 
     import torch

@@ -60,20 +60,7 @@ if [ -z "$epochs" ]; then
   if [ "$mode" = quick ]; then epochs=1; else epochs=5; fi
 fi
 
-as_root() {
-  if [ "$(id -u)" = 0 ]; then
-    "$@"
-  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-    sudo -n "$@"
-  else
-    return 1
-  fi
-}
-
-apt_install() {
-  as_root env DEBIAN_FRONTEND=noninteractive \
-    apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends "$@"
-}
+. "$here/common.sh"
 
 python=/usr/bin/python3
 [ -x "$python" ] || python=python3

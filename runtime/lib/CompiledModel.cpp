@@ -113,10 +113,12 @@ CompiledModel::create(dlc_model_describe_fn describe, dlc_model_infer_fn infer,
     return Status::error(invalid + ": batch size " +
                          std::to_string(d->batch_size));
   // A function without outputs updates its inputs in place (a training
-  // step's optimizer update).
-  if (d->num_inputs < 1 || d->num_inputs > kMaxTensorsPerSide ||
+  // step's optimizer update); one without inputs computes its outputs from
+  // its weights alone.
+  if (d->num_inputs < 0 || d->num_inputs > kMaxTensorsPerSide ||
       d->num_outputs < 0 || d->num_outputs > kMaxTensorsPerSide ||
-      !d->inputs || (d->num_outputs > 0 && !d->outputs))
+      (d->num_inputs > 0 && !d->inputs) ||
+      (d->num_outputs > 0 && !d->outputs))
     return Status::error(invalid + ": " + std::to_string(d->num_inputs) +
                          " inputs and " + std::to_string(d->num_outputs) +
                          " outputs");
@@ -141,6 +143,15 @@ CompiledModel::create(dlc_model_describe_fn describe, dlc_model_infer_fn infer,
                             .withPrefix(invalid));
     m->outputRowBytes_.push_back(bytes);
   }
+  // Chunks need a batch to split (a batched input) and a place for every
+  // output's rows (no unbatched output); otherwise run() calls the model
+  // once, at its compiled shapes.
+  bool batchedInput = false, unbatchedOutput = false;
+  for (int i = 0; i < d->num_inputs; ++i)
+    batchedInput |= !(d->inputs[i].flags & DLC_TENSOR_UNBATCHED);
+  for (int o = 0; o < d->num_outputs; ++o)
+    unbatchedOutput |= bool(d->outputs[o].flags & DLC_TENSOR_UNBATCHED);
+  m->splittable_ = batchedInput && !unbatchedOutput;
   m->name_ = name;
   m->keepAlive_ = std::move(keepAlive);
   m->desc_ = d;
@@ -148,21 +159,27 @@ CompiledModel::create(dlc_model_describe_fn describe, dlc_model_infer_fn infer,
   return m;
 }
 
-Status CompiledModel::checkInputs(const std::vector<HostTensor> &inputs,
-                                  int64_t &batch) const {
+Status CompiledModel::checkCall(const std::vector<HostTensor> &inputs) const {
   const dlc_model_desc &d = *desc_;
   if (inputs.size() != size_t(d.num_inputs))
     return Status::error(name_ + ": the model takes " +
                          std::to_string(d.num_inputs) + " inputs, but " +
                          std::to_string(inputs.size()) + " were given");
+  for (int i = 0; i < d.num_inputs; ++i)
+    if (d.inputs[i].flags & DLC_TENSOR_UPDATED)
+      return Status::error(name_ + ": is a training step (it updates " +
+                           tensorName(d.inputs[i], "input", i) +
+                           " in place); drive it with dlc::Trainer");
+  return Status::success();
+}
+
+Status CompiledModel::checkInputs(const std::vector<HostTensor> &inputs,
+                                  int64_t &batch) const {
+  const dlc_model_desc &d = *desc_;
   int first = -1;
   for (int i = 0; i < d.num_inputs; ++i) {
     const dlc_tensor_desc &td = d.inputs[i];
     const HostTensor &t = inputs[i];
-    if (td.flags & DLC_TENSOR_UPDATED)
-      return Status::error(name_ + ": is a training step (it updates " +
-                           tensorName(td, "input", i) +
-                           " in place); drive it with dlc::Trainer");
     bool unbatched = td.flags & DLC_TENSOR_UNBATCHED;
     bool match =
         int32_t(t.dtype()) == td.dtype && int64_t(t.rank()) == int64_t(td.rank);
@@ -186,20 +203,68 @@ Status CompiledModel::checkInputs(const std::vector<HostTensor> &inputs,
                            " has batch " + std::to_string(batch));
     }
   }
-  if (first < 0)
-    return Status::error(name_ + ": the model has no batched input");
+  return Status::success();
+}
+
+std::string CompiledModel::whyWhole() const {
+  const dlc_model_desc &d = *desc_;
   for (int o = 0; o < d.num_outputs; ++o)
     if (d.outputs[o].flags & DLC_TENSOR_UNBATCHED)
-      return Status::error(name_ + ": " +
-                           tensorName(d.outputs[o], "output", o) +
-                           " has no batch dimension; run() cannot split it");
-  return Status::success();
+      return tensorName(d.outputs[o], "output", o) + " has no batch dimension";
+  return d.num_inputs == 0 ? "the model has no inputs"
+                           : "the model has no batched input";
+}
+
+StatusOr<std::vector<HostTensor>>
+CompiledModel::runWhole(const std::vector<HostTensor> &inputs) const {
+  const dlc_model_desc &d = *desc_;
+  std::vector<void *> inPtrs, outPtrs;
+  for (int i = 0; i < d.num_inputs; ++i) {
+    const dlc_tensor_desc &td = d.inputs[i];
+    const HostTensor &t = inputs[size_t(i)];
+    std::vector<int64_t> want(td.shape, td.shape + td.rank);
+    if (int32_t(t.dtype()) != td.dtype || t.shape() != want)
+      return Status::error(name_ + ": " + tensorName(td, "input", i) +
+                           ": expected " + dtypeName(DType(td.dtype)) + " " +
+                           shapeToString(want) + ", got " + t.describe() +
+                           " (" + whyWhole() +
+                           ", so it runs whole, at its compiled shapes)");
+    // The ABI never writes inputs (see runChunk).
+    inPtrs.push_back(const_cast<void *>(t.rawData()));
+  }
+  std::vector<HostTensor> outputs;
+  for (int o = 0; o < d.num_outputs; ++o) {
+    const dlc_tensor_desc &td = d.outputs[o];
+    StatusOr<HostTensor> t = HostTensor::create(
+        DType(td.dtype), std::vector<int64_t>(td.shape, td.shape + td.rank));
+    if (!t.ok())
+      return t.status().withPrefix(name_ + ": " + tensorName(td, "output", o));
+    outputs.push_back(std::move(*t));
+    outPtrs.push_back(outputs.back().rawData());
+  }
+  AlignedBuffer workspace;
+  if (d.workspace_bytes > 0) {
+    workspace = acquireWorkspace();
+    if (!workspace)
+      return Status::error(name_ + ": cannot allocate the workspace of " +
+                           std::to_string(d.workspace_bytes) + " bytes");
+  }
+  int32_t rc = infer_(inPtrs.data(), outPtrs.data(), workspace.get());
+  if (workspace)
+    releaseWorkspace(std::move(workspace));
+  if (rc != 0)
+    return Status::error(name_ + ": dlc_model_infer failed with code " +
+                         std::to_string(rc));
+  return outputs;
 }
 
 StatusOr<std::vector<HostTensor>>
 CompiledModel::run(const std::vector<HostTensor> &inputs,
                    const RunOptions &options) const {
   const dlc_model_desc &d = *desc_;
+  DLC_RETURN_IF_ERROR(checkCall(inputs));
+  if (!splittable_)
+    return runWhole(inputs);
   int64_t n = 0;
   DLC_RETURN_IF_ERROR(checkInputs(inputs, n));
   const int64_t b = d.batch_size;

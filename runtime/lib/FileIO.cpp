@@ -2,8 +2,10 @@
 #include "dlc/runtime/FileIO.h"
 
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -43,6 +45,41 @@ std::string directoryOf(const std::string &path) {
   if (slash == 0)
     return "/";
   return path.substr(0, slash);
+}
+
+std::string baseNameOf(const std::string &path) {
+  size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+/// Removes temporaries `NAME.tmp.PID.XXXXXX` next to `path` whose writer is
+/// gone: a save killed between creating its temporary and renaming it
+/// leaves one behind, and a training run killed repeatedly would otherwise
+/// pile them up beside its checkpoint. A temporary of a live process (a
+/// concurrent save) is never touched. Best effort: errors are ignored.
+void removeDeadWritersTemporaries(const std::string &path) {
+  std::string dir = directoryOf(path);
+  std::string prefix = baseNameOf(path) + ".tmp.";
+  DIR *d = ::opendir(dir.c_str());
+  if (!d)
+    return;
+  while (struct dirent *entry = ::readdir(d)) {
+    std::string name = entry->d_name;
+    if (name.compare(0, prefix.size(), prefix) != 0)
+      continue;
+    // The writer's pid, then '.', then mkostemp's six characters.
+    const char *digits = name.c_str() + prefix.size();
+    char *end = nullptr;
+    errno = 0;
+    long pid = std::strtol(digits, &end, 10);
+    if (errno != 0 || end == digits || *end != '.' || pid <= 0 ||
+        std::strlen(end + 1) != 6)
+      continue;
+    if (::kill(pid_t(pid), 0) == 0 || errno != ESRCH)
+      continue;
+    ::unlink((dir + "/" + name).c_str());
+  }
+  ::closedir(d);
 }
 
 Status writeAll(int fd, const uint8_t *p, size_t size) {
@@ -106,7 +143,10 @@ Status writeFileAtomically(const std::string &path, const void *data,
     mode = st.st_mode & 07777;
   }
 
-  std::string tmp = path + ".tmp.XXXXXX";
+  // The writer's pid in the name lets a later save tell a temporary left by
+  // a killed writer from one a concurrent save is still writing.
+  std::string tmp =
+      path + ".tmp." + std::to_string(long(::getpid())) + ".XXXXXX";
   std::vector<char> tmpName(tmp.begin(), tmp.end());
   tmpName.push_back('\0');
   FdGuard fd(::mkostemp(tmpName.data(), O_CLOEXEC));
@@ -144,6 +184,7 @@ Status writeFileAtomically(const std::string &path, const void *data,
   if (dirFd.get() < 0 || ::fsync(dirFd.get()) != 0)
     return Status::error(path + ": saved, but syncing directory '" + dir +
                          "' failed: " + errnoText());
+  removeDeadWritersTemporaries(path);
   return Status::success();
 }
 

@@ -80,11 +80,11 @@ private:
   }
 
   Status checkGraphInputs() {
+    // A graph without inputs is legal: its outputs are computed from
+    // weights alone (an ONNX graph whose output is a Constant).
     const auto *inputs = graph_->inputs();
-    if (!inputs || inputs->size() == 0)
-      return err("the graph has no inputs");
     isInput_.assign(numTensors_, false);
-    for (uint32_t i = 0; i < inputs->size(); ++i) {
+    for (uint32_t i = 0, e = inputs ? inputs->size() : 0; i < e; ++i) {
       int32_t t = inputs->Get(i);
       std::string what = "graph input " + std::to_string(i);
       if (t < 0 || uint32_t(t) >= numTensors_)

@@ -2,6 +2,15 @@
 
 #include "dlc/runtime/ThreadPool.h"
 
+#include <chrono>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define DLC_CPU_RELAX() _mm_pause()
+#else
+#define DLC_CPU_RELAX() std::this_thread::yield()
+#endif
+
 namespace dlc {
 
 ThreadPool &ThreadPool::global() {
@@ -45,13 +54,39 @@ void ThreadPool::runTasks() {
   }
 }
 
+namespace {
+/// How long an idle thread polls before it blocks. Long enough to bridge
+/// the gap between two calls of a loop, short enough not to matter to other
+/// processes when the loop ends.
+constexpr int kSpinMicros = 100;
+} // namespace
+
+bool ThreadPool::offerPending(uint64_t seen) const {
+  return generation_.load(std::memory_order_acquire) != seen &&
+         helpersWanted_.load(std::memory_order_acquire) > 0;
+}
+
+void ThreadPool::spinUntil(const std::function<bool()> &ready) const {
+  auto deadline = std::chrono::steady_clock::now() +
+                  std::chrono::microseconds(kSpinMicros);
+  while (!ready()) {
+    for (int i = 0; i < 8; ++i)
+      DLC_CPU_RELAX();
+    if (std::chrono::steady_clock::now() >= deadline)
+      return;
+  }
+}
+
 void ThreadPool::workerLoop() {
   uint64_t seen = 0;
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
-    wake_.wait(lock, [&] {
-      return stopping_ || (generation_ != seen && helpersWanted_ > 0);
-    });
+    if (!stopping_ && !offerPending(seen)) {
+      lock.unlock();
+      spinUntil([&] { return offerPending(seen); });
+      lock.lock();
+    }
+    wake_.wait(lock, [&] { return stopping_ || offerPending(seen); });
     if (stopping_)
       return;
     seen = generation_;
@@ -88,9 +123,13 @@ void ThreadPool::parallelFor(int64_t n, int threads,
   wake_.notify_all();
   runTasks();
   std::unique_lock<std::mutex> lock(mutex_);
-  // Every task has been taken; wait for the helpers still running one, and
-  // withdraw the offer from helpers that never woke up.
+  // Every task has been taken; withdraw the offer from helpers that never
+  // woke up, and wait for those still running one (polling first: the last
+  // task usually ends within microseconds of ours).
   helpersWanted_ = 0;
+  lock.unlock();
+  spinUntil([&] { return helpersActive_.load(std::memory_order_acquire) == 0; });
+  lock.lock();
   done_.wait(lock, [&] { return helpersActive_ == 0; });
   fn_ = nullptr;
 }

@@ -63,10 +63,8 @@ std::pair<ref::RefTensor, ref::RefTensor> randomBatch(Random &rng,
 }
 
 TrainerOptions sgdOptions(int threads) {
-  TrainerOptions o;
-  o.loss = fb::Loss::CATEGORICAL_CROSSENTROPY;
-  o.optimizer = fb::Optimizer::SGD;
-  o.learningRate = 0.1f;
+  TrainerOptions o = trainOptions(fb::Loss::CATEGORICAL_CROSSENTROPY,
+                                  fb::Optimizer::SGD, 0.1f);
   o.momentum = 0.9f;
   o.batchSize = 8;
   o.threads = threads;

@@ -314,6 +314,18 @@ TEST(ONNXErrors, WrongRankAndHugeDims) {
   EXPECT_NE(convertError(h).find("graph input 'x': dim 1"), std::string::npos);
 }
 
+TEST(ONNXErrors, EmptyTensorsAreRefused) {
+  Graph g;
+  g.input("x", {2, 0, 4});
+  g.node("Relu", {"x"}, {"y"});
+  g.output("y");
+  EXPECT_NE(convertError(g).find("model.onnx: graph input 'x': dim 1 is 0; "
+                                 "empty (zero-size) tensors are not "
+                                 "supported"),
+            std::string::npos)
+      << convertError(g);
+}
+
 // With a symbolic batch, dim 0 is what the runtime splits into chunks: an
 // op moving it, or a static input beside it, is refused.
 TEST(ONNXErrors, SymbolicBatchMustStayInDimZero) {
@@ -342,6 +354,93 @@ TEST(ONNXErrors, GarbageIsNotAModel) {
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("junk.onnx: not a valid ONNX model"),
             std::string::npos);
+}
+
+// A graph without inputs: y = Relu(c * w) with c a Constant node and w an
+// initializer, and the constant itself as a second output. It compiles and
+// runs with no inputs at all.
+TEST(ONNXCompiled, GraphWithoutInputs) {
+  Graph g;
+  const std::vector<float> c = {1, -2, 3, -4, 5, -6}; // [2, 3]
+  auto *constant = g.node("Constant", {}, {"c"});
+  auto *value = constant->add_attribute();
+  value->set_name("value");
+  value->set_type(onnx::AttributeProto::TENSOR);
+  auto *t = value->mutable_t();
+  t->set_data_type(onnx::TensorProto::FLOAT);
+  t->add_dims(2);
+  t->add_dims(3);
+  for (float x : c)
+    t->add_float_data(x);
+  const std::vector<float> w = {1, 0, 0, 1, 1, 1}; // [3, 2]
+  g.weight("w", {3, 2}, w);
+  g.node("MatMul", {"c", "w"}, {"m"});
+  g.node("Relu", {"m"}, {"y"});
+  g.output("y");
+  g.output("c");
+  auto file = open(g.convert());
+  ASSERT_TRUE(file);
+  auto model = jitCompile(*file, CompileOptions());
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  EXPECT_EQ((*model)->desc().num_inputs, 0);
+  auto out = (*model)->run({});
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  ASSERT_EQ(out->size(), 2u);
+  // c * w = [[1 + 3, -2 + 3], [-4 - 6, 5 - 6]] before the ReLU.
+  ASSERT_EQ((*out)[0].shape(), (std::vector<int64_t>{2, 2}));
+  EXPECT_EQ(std::vector<float>((*out)[0].data<float>(),
+                               (*out)[0].data<float>() + 4),
+            (std::vector<float>{4, 1, 0, 0}));
+  ASSERT_EQ((*out)[1].shape(), (std::vector<int64_t>{2, 3}));
+  EXPECT_EQ(std::vector<float>((*out)[1].data<float>(),
+                               (*out)[1].data<float>() + 6),
+            c);
+}
+
+// Transpose moving the batch to the end: the output [4, 3, 2] has no batch
+// dimension, so CompiledModel::run calls the model once at [2, 3, 4] and
+// refuses any other shape.
+TEST(ONNXCompiled, TransposedBatchRunsWhole) {
+  Graph g;
+  g.input("x", {2, 3, 4});
+  Graph::ints(g.node("Transpose", {"x"}, {"y"}), "perm", {2, 1, 0});
+  g.output("y");
+  auto file = open(g.convert());
+  ASSERT_TRUE(file);
+  CompileOptions options;
+  options.batchSize = 2;
+  auto model = jitCompile(*file, options);
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  EXPECT_TRUE((*model)->runsWhole());
+  auto x = HostTensor::create(DType::F32, {2, 3, 4});
+  ASSERT_TRUE(x.ok());
+  for (int64_t i = 0; i < 24; ++i)
+    x->data<float>()[i] = static_cast<float>(i);
+  std::vector<HostTensor> inputs;
+  inputs.push_back(std::move(*x));
+  RunOptions two;
+  two.threads = 2;
+  auto out = (*model)->run(inputs, two);
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  ASSERT_EQ((*out)[0].shape(), (std::vector<int64_t>{4, 3, 2}));
+  const float *y = (*out)[0].data<float>();
+  for (int64_t a = 0; a < 2; ++a)
+    for (int64_t b = 0; b < 3; ++b)
+      for (int64_t c = 0; c < 4; ++c)
+        EXPECT_EQ(y[(c * 3 + b) * 2 + a],
+                  static_cast<float>((a * 3 + b) * 4 + c))
+            << a << "," << b << "," << c;
+
+  auto other = HostTensor::create(DType::F32, {1, 3, 4});
+  ASSERT_TRUE(other.ok());
+  std::vector<HostTensor> wrong;
+  wrong.push_back(std::move(*other));
+  auto refused = (*model)->run(wrong);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().message(),
+            "model.fb: input 0 'x': expected float32 [2, 3, 4], got float32 "
+            "[1, 3, 4] (output 0 'y' has no batch dimension, so it runs "
+            "whole, at its compiled shapes)");
 }
 
 // y = MaxPool(Relu(Conv(x))) with 2 groups, stride 2, asymmetric pads and

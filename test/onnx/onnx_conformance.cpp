@@ -5,10 +5,12 @@
 // Runs ONNX's own backend test cases (DATA_DIR/{node,pytorch-converted}/
 // <test>/model.onnx with test_data_set_*/input_K.pb and output_K.pb) whose
 // ops are all in the list below: converts each model with the ONNX front
-// end, JIT-compiles it, runs every data set and compares with ONNX's
-// expected outputs (|got - want| <= atol + rtol * |want|, ONNX's
-// tolerances). Prints a table per op (passed / failed / not supported) and
-// the totals, then the reason for every test that did not pass.
+// end, JIT-compiles it, runs every data set through CompiledModel::run (as
+// `dlc run` does: ONNX's shapes, a scalar as a 1-element array) and
+// compares shapes and values with ONNX's expected outputs (|got - want| <=
+// atol + rtol * |want|, ONNX's tolerances). Prints a table per op
+// (passed / failed / not supported) and the totals, then the reason for
+// every test that did not pass.
 //
 // Integer graph inputs (a Reshape's target shape that the test feeds as an
 // input) are bound to the test's values at conversion, as an exporter would
@@ -109,6 +111,11 @@ bool readTensor(const fs::path &path, Tensor &out, std::string &error) {
   return false;
 }
 
+/// dlc's shape of an ONNX tensor: scalars are [1] tensors in dlc.
+std::vector<int64_t> dlcShape(const std::vector<int64_t> &onnxShape) {
+  return onnxShape.empty() ? std::vector<int64_t>{1} : onnxShape;
+}
+
 enum class Outcome { Passed, Failed, NotSupported };
 
 struct Result {
@@ -194,9 +201,9 @@ Result runTest(const fs::path &dir, const onnx::ModelProto &model,
     r.reason = compiled.status().message();
     return r;
   }
-  const dlc_model_desc &desc = (*compiled)->desc();
   for (const fs::path &set : sets) {
-    std::vector<Tensor> inputs;
+    // Fed the way users feed `dlc run`: ONNX's shapes, a scalar as [1].
+    std::vector<dlc::HostTensor> inputs;
     for (size_t k = 0; k < fed.size(); ++k) {
       if (bound[k])
         continue;
@@ -206,61 +213,38 @@ Result runTest(const fs::path &dir, const onnx::ModelProto &model,
         r.reason = error;
         return r;
       }
-      inputs.push_back(std::move(t));
-    }
-    if (inputs.size() != size_t(desc.num_inputs)) {
-      r.reason = "the compiled model takes " +
-                 std::to_string(desc.num_inputs) + " inputs, the test feeds " +
-                 std::to_string(inputs.size());
-      return r;
-    }
-    std::vector<void *> in, out;
-    for (size_t i = 0; i < inputs.size(); ++i) {
-      int64_t n = 1;
-      for (int d = 0; d < desc.inputs[i].rank; ++d)
-        n *= desc.inputs[i].shape[d];
-      if (n != int64_t(inputs[i].floats.size())) {
-        r.reason = "input " + std::to_string(i) + " has " +
-                   std::to_string(inputs[i].floats.size()) +
-                   " elements, the compiled model expects " +
-                   std::to_string(n);
+      auto host = dlc::HostTensor::fromVector(dlcShape(t.shape), t.floats);
+      if (!host.ok()) {
+        r.reason = host.status().message();
         return r;
       }
-      in.push_back(inputs[i].floats.data());
+      inputs.push_back(std::move(*host));
     }
-    std::vector<std::vector<float>> outputs(desc.num_outputs);
-    for (int o = 0; o < desc.num_outputs; ++o) {
-      int64_t n = 1;
-      for (int d = 0; d < desc.outputs[o].rank; ++d)
-        n *= desc.outputs[o].shape[d];
-      outputs[o].assign(n, NAN);
-      out.push_back(outputs[o].data());
-    }
-    dlc::AlignedBuffer workspace = dlc::allocateAligned(
-        std::max<int64_t>(desc.workspace_bytes, 64), false);
-    if ((*compiled)->function()(in.data(), out.data(), workspace.get()) != 0) {
-      r.reason = "the compiled model returned an error";
+    auto outputs = (*compiled)->run(inputs);
+    if (!outputs.ok()) {
+      r.reason = outputs.status().message();
       return r;
     }
-    for (int o = 0; o < desc.num_outputs; ++o) {
+    for (size_t o = 0; o < outputs->size(); ++o) {
       Tensor want;
       if (!readTensor(set / ("output_" + std::to_string(o) + ".pb"), want,
                       error)) {
         r.reason = error;
         return r;
       }
-      if (want.floats.size() != outputs[o].size()) {
-        r.reason = "output " + std::to_string(o) + " has " +
-                   std::to_string(outputs[o].size()) + " elements, expected " +
-                   std::to_string(want.floats.size());
+      const dlc::HostTensor &got = (*outputs)[o];
+      if (got.shape() != dlcShape(want.shape)) {
+        r.reason = "output " + std::to_string(o) + " has shape " +
+                   dlc::shapeToString(got.shape()) + ", expected " +
+                   dlc::shapeToString(want.shape);
         return r;
       }
       for (size_t e = 0; e < want.floats.size(); ++e) {
-        double got = outputs[o][e], w = want.floats[e];
-        if (!(std::fabs(got - w) <= kAtol + kRtol * std::fabs(w))) {
+        double g = got.data<float>()[e], w = want.floats[e];
+        if (!(std::fabs(g - w) <= kAtol + kRtol * std::fabs(w))) {
           r.reason = set.filename().string() + " output " +
                      std::to_string(o) + " element " + std::to_string(e) +
-                     ": got " + std::to_string(got) + ", expected " +
+                     ": got " + std::to_string(g) + ", expected " +
                      std::to_string(w);
           return r;
         }

@@ -33,15 +33,18 @@ int fail(const std::string &message) {
   return 1;
 }
 
-/// Inputs of the described shapes with batch `batch`, filled with a fixed
+/// Inputs of the described shapes, batched ones with batch `batch` (all at
+/// the described shapes for a model that runs whole), filled with a fixed
 /// pattern in [0, 1) (real data does not change the work done).
-StatusOr<std::vector<HostTensor>> syntheticInputs(const dlc_model_desc &desc,
+StatusOr<std::vector<HostTensor>> syntheticInputs(const CompiledModel &model,
                                                   int64_t batch) {
+  const dlc_model_desc &desc = model.desc();
   std::vector<HostTensor> inputs;
   for (int32_t i = 0; i < desc.num_inputs; ++i) {
     const dlc_tensor_desc &t = desc.inputs[i];
     std::vector<int64_t> shape(t.shape, t.shape + t.rank);
-    if (!shape.empty())
+    if (!shape.empty() && !(t.flags & DLC_TENSOR_UNBATCHED) &&
+        !model.runsWhole())
       shape[0] = batch;
     auto tensor = HostTensor::create(static_cast<DType>(t.dtype), shape);
     if (!tensor.ok())
@@ -108,6 +111,13 @@ int benchCommand(int argc, char **argv) {
     options.maxMemoryBytes = maxMemory;
     auto start = std::chrono::steady_clock::now();
     auto compiled = jitCompile(**file, options);
+    // A model that runs whole (nothing to split into chunks) takes the
+    // whole batch in one call: specialize it for that.
+    if (compiled.ok() && (*compiled)->runsWhole() &&
+        options.batchSize != batch) {
+      options.batchSize = batch;
+      compiled = jitCompile(**file, options);
+    }
     compileSeconds = std::chrono::duration<double>(
                          std::chrono::steady_clock::now() - start)
                          .count();
@@ -118,9 +128,10 @@ int benchCommand(int argc, char **argv) {
 
   // A shared library was compiled for one batch size: without --batch, time
   // that one (running batch 1 through it would pad every call to its size).
-  if (!args.has("--batch"))
-    batch = model->desc().batch_size * threads;
-  auto inputs = syntheticInputs(model->desc(), batch);
+  // A model that runs whole always runs at its compiled batch.
+  if (!args.has("--batch") || model->runsWhole())
+    batch = model->desc().batch_size * (model->runsWhole() ? 1 : threads);
+  auto inputs = syntheticInputs(*model, batch);
   if (!inputs.ok())
     return fail(inputs.status().message());
   std::vector<double> ms;

@@ -183,6 +183,15 @@ int runCommand(int argc, char **argv) {
     if (!file.ok())
       return fail(file.status().message());
     auto compiled = jitCompile(**file, options);
+    // A model that runs whole (no batch to split, or an output without
+    // one) takes its inputs at exactly the compiled shapes, in one call:
+    // specialize it for the whole batch rather than a thread's share.
+    if (compiled.ok() && (*compiled)->runsWhole() && !args.has("--batch") &&
+        !inputs.empty() && inputs[0].rank() > 0 && inputs[0].dim(0) > 0 &&
+        inputs[0].dim(0) != options.batchSize) {
+      options.batchSize = inputs[0].dim(0);
+      compiled = jitCompile(**file, options);
+    }
     if (!compiled.ok())
       return fail(compiled.status().message());
     model = std::move(*compiled);

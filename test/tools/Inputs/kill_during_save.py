@@ -8,7 +8,9 @@ Each round resumes the run with a long epoch count; once the first epoch
 line appears (checkpoints are being written after every epoch), it kills
 the process either the moment a temporary file of a save shows up in the
 directory (half of the rounds: the kill lands inside a save) or after a
-random delay.
+random delay. After the last, uninterrupted run no temporary file of a
+killed save may remain: every successful save removes those of writers that
+no longer run.
 
 Usage: kill_during_save.py DLC MODEL DATA OUT ROUNDS SEED
 """
@@ -108,8 +110,12 @@ def main():
         sys.exit("FAIL: the final --resume trained epochs %s, expected up "
                  "to %d" % (epochs, saved + 2))
     check_model(dlc, out)
+    # The final run's saves removed what the killed writers left behind.
+    left = temp_files(out)
+    if left:
+        sys.exit("FAIL: temporaries of killed saves are still there: %s" % left)
     print("kill-during-save: %s rounds, %d killed inside a save, resumed to "
-          "epoch %d" % (rounds, in_save, epochs[-1]))
+          "epoch %d, no temporaries left" % (rounds, in_save, epochs[-1]))
 
 
 if __name__ == "__main__":

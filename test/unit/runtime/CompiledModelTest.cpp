@@ -202,6 +202,8 @@ TEST(CompiledModel, RejectsBadDescriptions) {
               HasSubstr("invalid model description: batch size 0"));
   EXPECT_THAT(error([](dlc_model_desc &d) { d.num_outputs = -1; }),
               HasSubstr("1 inputs and -1 outputs"));
+  EXPECT_THAT(error([](dlc_model_desc &d) { d.num_inputs = -1; }),
+              HasSubstr("-1 inputs and 1 outputs"));
   EXPECT_THAT(error([](dlc_model_desc &d) { d.inputs = nullptr; }),
               HasSubstr("invalid model description"));
   EXPECT_THAT(error([](dlc_model_desc &d) { d.workspace_bytes = -1; }),
@@ -210,6 +212,105 @@ TEST(CompiledModel, RejectsBadDescriptions) {
               HasSubstr("input 0 'x' has batch dim 4, but the model's batch "
                         "size is 2"));
   EXPECT_FALSE(CompiledModel::fromFunctions(nullptr, inferFake, nullptr).ok());
+}
+
+// The model of resetFake() with its output transposed to [3, 4]: dim 0 is
+// not the batch (flagged DLC_TENSOR_UNBATCHED), so run() cannot cut the
+// batch into chunks and calls the model once, at [4, 3].
+const int64_t kShape3x4[] = {3, 4};
+const dlc_tensor_desc kYt = {"y_t", DLC_DTYPE_F32, 2, kShape3x4,
+                             DLC_TENSOR_UNBATCHED};
+
+int32_t inferTransposedFake(void *const *inputs, void *const *outputs,
+                            void *) {
+  ++gCalls;
+  const float *x = static_cast<const float *>(inputs[0]);
+  float *y = static_cast<float *>(outputs[0]);
+  for (int r = 0; r < 4; ++r)
+    for (int c = 0; c < 3; ++c)
+      y[c * 4 + r] = 2.0f * x[r * 3 + c] + 1.0f;
+  return gReturnCode;
+}
+
+TEST(CompiledModel, RunsWholeWithAnUnbatchedOutput) {
+  resetFake();
+  gDesc.outputs = &kYt;
+  StatusOr<std::unique_ptr<CompiledModel>> m = CompiledModel::fromFunctions(
+      describeFake, inferTransposedFake, nullptr, "transposed");
+  ASSERT_TRUE(m.ok()) << errorOf(m);
+  EXPECT_TRUE((*m)->runsWhole());
+  for (int threads : {1, 2}) {
+    gCalls = 0;
+    RunOptions options;
+    options.threads = threads;
+    StatusOr<std::vector<HostTensor>> out = (*m)->run(one(rows(4)), options);
+    ASSERT_TRUE(out.ok()) << errorOf(out);
+    const HostTensor &y = (*out)[0];
+    EXPECT_EQ(y.shape(), (std::vector<int64_t>{3, 4}));
+    // y[c][r] = 2 * x[r][c] + 1 with x[r][c] = 3r + c + 1.
+    for (int r = 0; r < 4; ++r)
+      for (int c = 0; c < 3; ++c)
+        ASSERT_EQ(y.data<float>()[c * 4 + r],
+                  2.0f * float(3 * r + c + 1) + 1.0f)
+            << r << ", " << c;
+    EXPECT_EQ(gCalls, 1) << threads << " threads";
+  }
+  // Only the compiled shape is accepted; other batches cannot be split.
+  EXPECT_EQ(errorOf((*m)->run(one(rows(5)))),
+            "transposed: input 0 'x': expected float32 [4, 3], got float32 "
+            "[5, 3] (output 0 'y_t' has no batch dimension, so it runs "
+            "whole, at its compiled shapes)");
+  EXPECT_THAT(errorOf((*m)->run(one(rows(4, 2)))),
+              HasSubstr("expected float32 [4, 3], got float32 [4, 2]"));
+  gReturnCode = 3;
+  EXPECT_EQ(errorOf((*m)->run(one(rows(4)))),
+            "transposed: dlc_model_infer failed with code 3");
+}
+
+// A model without inputs: y = [1, 2, 3] from its weights alone.
+const int64_t kShape3[] = {3};
+const dlc_tensor_desc kConst = {"const", DLC_DTYPE_F32, 1, kShape3,
+                                DLC_TENSOR_UNBATCHED};
+
+int32_t inferConstantFake(void *const *, void *const *outputs, void *ws) {
+  ++gCalls;
+  if (ws)
+    gWorkspaceOk = false; // The description asks for no workspace.
+  float *y = static_cast<float *>(outputs[0]);
+  for (int i = 0; i < 3; ++i)
+    y[i] = float(i + 1);
+  return 0;
+}
+
+TEST(CompiledModel, RunsWholeWithoutInputs) {
+  resetFake();
+  gDesc.num_inputs = 0;
+  gDesc.inputs = nullptr;
+  gDesc.outputs = &kConst;
+  gDesc.workspace_bytes = 0;
+  StatusOr<std::unique_ptr<CompiledModel>> m = CompiledModel::fromFunctions(
+      describeFake, inferConstantFake, nullptr, "constant");
+  ASSERT_TRUE(m.ok()) << errorOf(m);
+  EXPECT_TRUE((*m)->runsWhole());
+  RunOptions two;
+  two.threads = 2;
+  StatusOr<std::vector<HostTensor>> out = (*m)->run({}, two);
+  ASSERT_TRUE(out.ok()) << errorOf(out);
+  ASSERT_EQ(out->size(), 1u);
+  EXPECT_EQ((*out)[0].shape(), (std::vector<int64_t>{3}));
+  EXPECT_EQ(std::vector<float>((*out)[0].data<float>(),
+                               (*out)[0].data<float>() + 3),
+            (std::vector<float>{1.0f, 2.0f, 3.0f}));
+  EXPECT_EQ(gCalls, 1);
+  EXPECT_TRUE(gWorkspaceOk);
+  EXPECT_EQ(errorOf((*m)->run(one(rows(1)))),
+            "constant: the model takes 0 inputs, but 1 were given");
+}
+
+TEST(CompiledModel, ChunkedModelsDoNotRunWhole) {
+  std::unique_ptr<CompiledModel> m = makeFake();
+  ASSERT_TRUE(m);
+  EXPECT_FALSE(m->runsWhole());
 }
 
 TEST(CompiledModel, KeepAliveLivesAsLongAsTheModel) {

@@ -33,6 +33,14 @@ TEST(ModelValidate, TheBaseModelIsValid) {
   EXPECT_EQ(errorAfter([](fb::ModelT &m) { op(m, 0).inputs[2] = -1; }), "<ok>");
 }
 
+TEST(ModelValidate, AGraphWithoutInputsIsValid) {
+  // Its output is computed from weights alone (an ONNX Constant output).
+  ModelBuilder b("constant");
+  int w = b.addWeight("w", {2, 3}, {1, 2, 3, 4, 5, 6});
+  b.markOutput(b.transpose("w_t", w, {1, 0}));
+  EXPECT_EQ(errorOf(ModelFile::fromBuffer(b.finish(), "constant.fb")), "<ok>");
+}
+
 TEST(ModelValidate, BatchNormScaleAndCenterAreOptional) {
   auto stat = [](ModelBuilder &b, const char *name) {
     return b.addWeight(name, {3}, {1.0f, 2.0f, 3.0f});
@@ -283,8 +291,14 @@ TEST(ModelValidate, Producers) {
               HasSubstr("graph output 1 repeats tensor 4"));
   EXPECT_THAT(errorAfter([](fb::ModelT &m) { m.graph->outputs.clear(); }),
               HasSubstr("the graph has no outputs"));
-  EXPECT_THAT(errorAfter([](fb::ModelT &m) { m.graph->inputs.clear(); }),
-              HasSubstr("the graph has no inputs"));
+  // Without its input, the dense reads a tensor nothing defines.
+  EXPECT_THAT(errorAfter([](fb::ModelT &m) {
+                m.graph->inputs.clear();
+                tensor(m, 0).shape = {2, 4};
+              }),
+              HasSubstr("operator 0 'dense' (DENSE): input 0 is tensor 0 "
+                        "'input', which is not a graph input, holds no data "
+                        "and is produced by no operator"));
   EXPECT_THAT(errorAfter([](fb::ModelT &m) {
                 m.graph->inputs = {0, 1};
               }),

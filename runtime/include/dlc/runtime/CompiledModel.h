@@ -10,6 +10,12 @@
 // zero-padded staging buffer and only its N mod B valid rows are copied
 // back. Full chunks are passed in place, without copies.
 //
+// A model that cannot be split that way -- it has no batched input (e.g.
+// no input at all), or an output without a batch dimension (flagged
+// DLC_TENSOR_UNBATCHED: a transpose that moves the batch, a constant) --
+// runs whole instead: one call with every input at exactly its compiled
+// shape, outputs at theirs.
+//
 // Threads: with RunOptions::threads > 1, chunks run concurrently on the
 // process's ThreadPool, each worker with a workspace of its own.
 //
@@ -61,12 +67,18 @@ public:
   /// The compiled entry point itself, for callers that bind buffers
   /// themselves (dlc::Trainer drives a training step through it).
   dlc_model_infer_fn function() const { return infer_; }
+  /// Whether run() calls the model once at its compiled shapes rather than
+  /// in chunks of the batch (see the top of this file).
+  bool runsWhole() const { return !splittable_; }
 
   /// Runs the model on `inputs` (in desc().inputs order). Every input must
   /// have the described dtype and non-batch dims, and all batched inputs
   /// must share one batch size N >= 0; the outputs have batch N. Inputs
   /// flagged DLC_TENSOR_UNBATCHED (e.g. weights given as inputs) are passed
-  /// whole to every chunk. A training step is refused: it updates inputs.
+  /// whole to every chunk. A model that runs whole (see the top of this
+  /// file) takes its inputs at exactly the described shapes, in one call
+  /// whatever options.threads says. A training step is refused: it updates
+  /// inputs.
   StatusOr<std::vector<HostTensor>>
   run(const std::vector<HostTensor> &inputs,
       const RunOptions &options = RunOptions()) const;
@@ -76,8 +88,17 @@ private:
   static StatusOr<std::unique_ptr<CompiledModel>>
   create(dlc_model_describe_fn describe, dlc_model_infer_fn infer,
          std::shared_ptr<void> keepAlive, const std::string &name);
+  /// The input count, and no training step.
+  Status checkCall(const std::vector<HostTensor> &inputs) const;
+  /// Input shapes of a chunked run; `batch` is their common dim 0.
   Status checkInputs(const std::vector<HostTensor> &inputs,
                      int64_t &batch) const;
+  /// One call at the compiled shapes, for models that are not splittable_.
+  StatusOr<std::vector<HostTensor>>
+  runWhole(const std::vector<HostTensor> &inputs) const;
+  /// Why the model runs whole, for messages ("output 1 'y' has no batch
+  /// dimension").
+  std::string whyWhole() const;
   /// Runs rows [start, start + rows) (rows <= batch size) into `outputs`.
   Status runChunk(const std::vector<HostTensor> &inputs,
                   std::vector<HostTensor> &outputs, int64_t start,
@@ -89,6 +110,9 @@ private:
   dlc_model_infer_fn infer_ = nullptr;
   /// Bytes of one batch row of each input and output.
   std::vector<size_t> inputRowBytes_, outputRowBytes_;
+  /// Whether run() splits the batch into chunks (a batched input and only
+  /// batched outputs) rather than running the model whole.
+  bool splittable_ = false;
 
   /// Workspaces are kept between runs (one per concurrent worker): a fresh
   /// allocation per call would page-fault the same memory in again every

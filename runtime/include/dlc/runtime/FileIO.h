@@ -27,10 +27,12 @@ StatusOr<std::vector<uint8_t>> readFile(const std::string &path,
                                         uint64_t maxBytes);
 
 /// Replaces `path` with `size` bytes at `data`, or leaves it untouched:
-/// writes `path.tmp.XXXXXX` in the same directory, fsyncs it, renames it over
-/// `path` and fsyncs the directory. On failure the temporary file is removed
-/// and the error names `path` and the failing step. An existing target keeps
-/// its permission bits; a new one gets 0644.
+/// writes `path.tmp.PID.XXXXXX` in the same directory, fsyncs it, renames it
+/// over `path` and fsyncs the directory. On failure the temporary file is
+/// removed and the error names `path` and the failing step. An existing
+/// target keeps its permission bits; a new one gets 0644. After a successful
+/// save, temporaries of `path` left by writers that no longer run (a save
+/// killed half-way) are removed.
 Status writeFileAtomically(const std::string &path, const void *data,
                            size_t size);
 

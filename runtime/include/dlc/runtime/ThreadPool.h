@@ -4,8 +4,10 @@
 // compiled model, so that two models (or a model and the caller) never fight
 // over the cores with pools of their own. `parallelFor` runs tasks 0..n-1 on
 // up to `threads` threads, the calling thread being one of them, and returns
-// when all are done. Workers are started on first use and sleep between
-// calls.
+// when all are done. Workers are started on first use; between calls they
+// poll for new work for a short while (kSpinMicros) and then sleep, so that
+// back-to-back calls (a benchmark loop, batches of an evaluation) do not pay
+// for waking a sleeping thread (~15 us here, 1-2% of a batch-64 inference).
 //
 // Thread-safety: parallelFor may be called from several threads at once;
 // calls are served one after the other (a call that finds the pool busy
@@ -17,6 +19,7 @@
 #ifndef DLC_RUNTIME_THREADPOOL_H
 #define DLC_RUNTIME_THREADPOOL_H
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -46,6 +49,8 @@ private:
   void ensureWorkers(int count);
   void workerLoop();
   void runTasks();
+  bool offerPending(uint64_t seen) const;
+  void spinUntil(const std::function<bool()> &ready) const;
 
   std::mutex busy_;        // held by the caller whose job is running
   std::mutex mutex_;       // guards the fields below
@@ -55,8 +60,10 @@ private:
   // The current job.
   const std::function<void(int64_t)> *fn_ = nullptr;
   int64_t next_ = 0, end_ = 0;
-  int helpersWanted_ = 0, helpersActive_ = 0;
-  uint64_t generation_ = 0;
+  // Written under mutex_; atomic so that spinning threads may read them
+  // without it.
+  std::atomic<int> helpersWanted_{0}, helpersActive_{0};
+  std::atomic<uint64_t> generation_{0};
 };
 
 } // namespace dlc

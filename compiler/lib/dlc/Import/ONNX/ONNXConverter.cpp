@@ -86,6 +86,13 @@ Status Converter::addGraphInputs() {
         symbolicBatch_ = true;
         continue;
       }
+      // Zero-size tensors stay refused: the code generator tiles loops by
+      // their extents and has no path for an empty one (a reduction over
+      // an empty dim, e.g. a Gemm with K = 0, would not compile).
+      if (dim.dim_value() == 0)
+        return Status::error(where + ": dim " + std::to_string(d) +
+                             " is 0; empty (zero-size) tensors are not "
+                             "supported");
       if (dim.dim_value() < 1 || dim.dim_value() > kMaxDim)
         return Status::error(where + ": dim " + std::to_string(d) + " is " +
                              std::to_string(dim.dim_value()) +

@@ -228,6 +228,13 @@ void BuildTrainStepPass::runOnOperation() {
     step.emitError("the model has no trainable parameters");
     return signalPassFailure();
   }
+  // A model without inputs computes the same output for every example, so
+  // there is nothing to fit to the labels.
+  if (numInputs == 0) {
+    step.emitError("the model has no inputs; training needs the data as a "
+                   "graph input");
+    return signalPassFailure();
+  }
   const bool gradientsOnly = mode == "gradients";
   const bool applyOnly = mode == "apply";
   OpBuilder b(ret);

@@ -1,0 +1,79 @@
+//===- ThreadPoolTest.cpp - the runtime's thread pool ----------------------===//
+//
+// The pool's idle threads poll for work for a short while before they block;
+// these tests cover both ways a job reaches a helper (caught while polling,
+// or woken from its sleep) and the end of a job seen while polling or asleep.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dlc/runtime/ThreadPool.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+namespace dlc {
+namespace {
+
+/// Runs `jobs` two-task jobs with `pause` between them; every task must run
+/// exactly once, and with two threads some job must have used a helper.
+void runJobs(int jobs, std::chrono::microseconds pause, bool longTasks) {
+  std::atomic<int> ran{0};
+  std::set<std::thread::id> seen;
+  std::mutex seenMutex;
+  for (int j = 0; j < jobs; ++j) {
+    std::vector<std::atomic<int>> hits(2);
+    ThreadPool::global().parallelFor(2, 2, [&](int64_t i) {
+      hits[size_t(i)].fetch_add(1);
+      ran.fetch_add(1);
+      {
+        std::lock_guard<std::mutex> lock(seenMutex);
+        seen.insert(std::this_thread::get_id());
+      }
+      // Long enough that the caller cannot take both tasks before a helper
+      // arrives, even a helper woken from its sleep.
+      if (longTasks)
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    });
+    ASSERT_EQ(hits[0].load(), 1) << "job " << j;
+    ASSERT_EQ(hits[1].load(), 1) << "job " << j;
+    if (pause.count() > 0)
+      std::this_thread::sleep_for(pause);
+  }
+  EXPECT_EQ(ran.load(), 2 * jobs);
+  if (longTasks)
+    EXPECT_GE(seen.size(), 2u) << "no job ever ran on a helper thread";
+}
+
+TEST(ThreadPool, BackToBackJobsCaughtWhilePolling) {
+  runJobs(2000, std::chrono::microseconds(0), false);
+  runJobs(20, std::chrono::microseconds(0), true);
+}
+
+TEST(ThreadPool, JobsAfterTheHelpersWentToSleep) {
+  // Pauses far beyond the polling window: every job wakes a sleeping helper.
+  runJobs(20, std::chrono::microseconds(5000), true);
+}
+
+TEST(ThreadPool, CallerNeverReturnsBeforeItsTasksEnd) {
+  // A helper still running a task when the caller's own tasks are done: the
+  // caller must wait for it, whether it polls or sleeps meanwhile.
+  for (int delayMs : {0, 1, 5}) {
+    std::atomic<bool> finished{false};
+    ThreadPool::global().parallelFor(2, 2, [&](int64_t i) {
+      if (i == 1) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(delayMs));
+        finished = true;
+      }
+    });
+    EXPECT_TRUE(finished.load()) << "delay " << delayMs << " ms";
+  }
+}
+
+} // namespace
+} // namespace dlc
