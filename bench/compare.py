@@ -62,6 +62,7 @@ class Runner:
         self.threads = [int(t) for t in args.threads.split(",") if t]
         self.results = {"rows": [], "compile": [], "notes": []}
         self.dlc_threads = False
+        self.chunks = {}  # (batch, threads) -> the batch the JIT compiled for
 
     def note(self, text):
         self.results["notes"].append(text)
@@ -163,11 +164,25 @@ class Runner:
         if rc != 0 or not parsed:
             row["error"] = last_line(err)
         else:
+            if system == "dlc JIT" and "batch_compiled" in parsed[0]:
+                self.chunks[(batch, threads)] = parsed[0]["batch_compiled"]
             row.update({k: parsed[0][k] for k in
                         ("median_ms", "p10_ms", "p90_ms", "compile_s", "iters", "batch_compiled",
                          "workspace_bytes") if k in parsed[0]})
         self.results["rows"].append(row)
         return row
+
+    def chunk_batch(self, batch, threads):
+        """The batch `dlc bench` compiles the CNN for at this batch and thread
+        count (dlc::chunkBatchFor), asked from dlc itself: an AOT library
+        for the same chunks runs the same code as the JIT."""
+        key = (batch, threads)
+        if key not in self.chunks:
+            rc, out, _ = run([self.dlc, "bench", self.model, "--batch", str(batch), "--threads",
+                              str(threads), "--iters", "1", "--warmup", "1", "--json"])
+            parsed = json_lines(out)
+            self.chunks[key] = parsed[0]["batch_compiled"] if rc == 0 and parsed else batch
+        return self.chunks[key]
 
     def conv_blocks(self, batch=64):
         """Each conv block of the CNN as a model of its own, fused and
@@ -241,10 +256,8 @@ class Runner:
         for t in self.threads:
             for b in batches:
                 self.dlc_bench("dlc JIT", self.model, b, t)
-                # With T threads the runtime runs T chunks of the compiled
-                # batch at once (as the JIT does with N/T), so the library
-                # is compiled for ceil(N/T).
-                chunk = -(-b // t)
+                # The library is compiled for the chunks the JIT used.
+                chunk = self.chunk_batch(b, t)
                 if chunk not in so:
                     so[chunk] = self.compile_aot(chunk)
                 if so[chunk]:
@@ -285,13 +298,15 @@ class Runner:
         else:
             self.block_specs = blocks.write_models(self.model, self.out)
         if self.args.rounds > 0:
-            for b in (1, 32, 64):
-                if b not in so:
-                    so[b] = self.compile_aot(b)
-            self.dlc_threads = self._dlc_has_threads(so[1] or self.model)
+            aot = {}
+            for b, t in ((1, 1), (64, 1), (64, 2)):
+                chunk = self.chunk_batch(b, t)
+                if chunk not in so:
+                    so[chunk] = self.compile_aot(chunk)
+                aot[(b, t)] = so[chunk]
             print("bench: %d alternating rounds for the targets ..." % self.args.rounds,
                   file=sys.stderr)
-            self.results["rounds"] = rounds.Rounds(self, so, self.block_specs).run(
+            self.results["rounds"] = rounds.Rounds(self, aot, self.block_specs).run(
                 self.args.rounds)
         self.fma_peak()
         self.results["machine"]["load_after"] = os.getloadavg()[0]
@@ -309,7 +324,7 @@ def main():
                         help="timed runs per batch size, as batch:runs (>= 50 each)")
     parser.add_argument("--quick", action="store_true", help="50 runs per row")
     parser.add_argument("--skip-peers", action="store_true")
-    parser.add_argument("--rounds", type=int, default=11,
+    parser.add_argument("--rounds", type=int, default=15,
                         help="alternating rounds that decide the targets (0: none)")
     parser.add_argument("--targets-only", action="store_true",
                         help="only the alternating rounds and the targets table")

@@ -275,11 +275,17 @@ def targets_table(results):
                 "(batch 64) timed calls after %d warm-up calls, back to back, and the ratio is "
                 "taken within the round. The FMA peak is measured in the same round as the "
                 "block. Compile time and workspace come from the main runs. Other processes "
-                "kept %.2f–%.2f cores busy during the rounds; %d of %d rounds (those under "
-                "%.2f cores, if at least %d) decide the verdict." % (
+                "kept %.2f–%.2f cores busy during the rounds. " % (
                     info["count"], rounds.ITERS_BATCH_1, rounds.ITERS_BATCH_64, rounds.WARMUP,
-                    others[0], others[-1], len(used), len(info["samples"]),
-                    rounds.OTHER_LOAD_LIMIT, rounds.MIN_ROUNDS))
+                    others[0], others[-1]))
+        quiet = [o for o in others if o <= rounds.OTHER_LOAD_LIMIT]
+        if len(quiet) >= rounds.MIN_ROUNDS:
+            note += ("The %d rounds during which they kept at most %.2f cores busy decide "
+                     "the verdict." % (len(used), rounds.OTHER_LOAD_LIMIT))
+        else:
+            note += ("**Fewer than %d rounds had the rest of the machine idle (at most %.2f "
+                     "cores busy), so all rounds count and the verdict is unreliable: rerun on "
+                     "an idle machine.**" % (rounds.MIN_ROUNDS, rounds.OTHER_LOAD_LIMIT))
         errors = "; ".join("%s: %s" % kv for kv in sorted(info.get("errors", {}).items()))
         return text + note + ("\n\nFailed in some round: " + errors if errors else "")
 

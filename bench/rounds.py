@@ -37,7 +37,7 @@ class Rounds:
 
     def __init__(self, runner, aot, blocks):
         self.r = runner
-        self.aot = aot  # batch -> .so path (or None)
+        self.aot = aot  # (batch, threads) -> .so compiled for its chunks (or None)
         self.blocks = {b["name"]: b for b in blocks if "path" in b}
         self.samples = []
         self.errors = {}
@@ -55,6 +55,10 @@ class Rounds:
         if parsed[0].get("compile_s"):
             got[key + " compile s"] = parsed[0]["compile_s"]
         return got
+
+    def _aot(self, key, batch, threads, iters):
+        so = self.aot.get((batch, threads))
+        return self._dlc(key, so, batch, threads, iters) if so else {}
 
     def _ort(self, threads):
         cmd = ["node", os.path.join(HERE, "ort_bench.js"), "--threads", str(threads),
@@ -107,15 +111,13 @@ class Rounds:
         model, aot = self.r.model, self.aot
         out = [
             lambda: self._ort(1),
-            lambda: self._dlc("dlc AOT 1x1", aot[1], 1, 1, ITERS_BATCH_1) if aot.get(1) else {},
+            lambda: self._aot("dlc AOT 1x1", 1, 1, ITERS_BATCH_1),
             lambda: self._torch(),
-            lambda: self._dlc("dlc AOT 64x1", aot[64], 64, 1, ITERS_BATCH_64)
-            if aot.get(64) else {},
-            lambda: self._dlc("dlc JIT 64x1", model, 64, 1, ITERS_BATCH_64),
+            lambda: self._aot("dlc AOT 64x1", 64, 1, ITERS_BATCH_64),
+            lambda: self._aot("dlc AOT 64x2", 64, 2, ITERS_BATCH_64),
             lambda: self._ort(2),
-            lambda: self._dlc("dlc AOT 64x2", aot[32], 64, 2, ITERS_BATCH_64)
-            if aot.get(32) else {},
             lambda: self._dlc("dlc JIT 64x2", model, 64, 2, ITERS_BATCH_64),
+            lambda: self._dlc("dlc JIT 64x1", model, 64, 1, ITERS_BATCH_64),
             lambda: self._peak(),
         ]
         for name in ("conv2", "conv1"):

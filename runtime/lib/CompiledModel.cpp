@@ -3,6 +3,7 @@
 #include "dlc/runtime/ThreadPool.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <dlfcn.h>
 
@@ -282,36 +283,57 @@ CompiledModel::run(const std::vector<HostTensor> &inputs,
     outputs.push_back(std::move(*t));
   }
 
-  // Chunks of the compiled batch are independent: with several threads,
-  // worker w runs chunks w, w + W, ... with a workspace of its own.
+  // Chunks of the compiled batch are independent. With several threads they
+  // are handed out one at a time (ThreadPool::parallelFor is dynamic), so a
+  // thread slowed down by other work on its core runs fewer chunks instead
+  // of holding up the whole call; each running chunk takes a workspace from
+  // the free list, so at most `workers` workspaces exist at once.
   const int64_t chunks = (n + b - 1) / b;
-  const int64_t workers =
-      std::max<int64_t>(1, std::min<int64_t>(options.threads, chunks));
-  std::vector<Status> status(size_t(workers), Status::success());
-  auto work = [&](int64_t w) {
+  const int workers = int(std::max<int64_t>(
+      1, std::min<int64_t>(std::max(options.threads, 1), chunks)));
+  std::vector<Status> status(size_t(chunks), Status::success());
+  std::atomic<bool> failed{false};
+  auto work = [&](int64_t c) {
+    if (failed.load(std::memory_order_relaxed))
+      return;
     AlignedBuffer workspace;
     if (d.workspace_bytes > 0) {
       workspace = acquireWorkspace();
       if (!workspace) {
-        status[w] = Status::error(name_ + ": cannot allocate the workspace of " +
-                                  std::to_string(d.workspace_bytes) + " bytes");
+        status[size_t(c)] =
+            Status::error(name_ + ": cannot allocate the workspace of " +
+                          std::to_string(d.workspace_bytes) + " bytes");
+        failed = true;
         return;
       }
     }
-    for (int64_t c = w; c < chunks && status[w].ok(); c += workers)
-      status[w] = runChunk(inputs, outputs, c * b, std::min(b, n - c * b),
-                           workspace.get());
+    status[size_t(c)] = runChunk(inputs, outputs, c * b,
+                                 std::min(b, n - c * b), workspace.get());
+    if (!status[size_t(c)].ok())
+      failed = true;
     if (workspace)
       releaseWorkspace(std::move(workspace));
   };
-  if (workers == 1)
-    work(0);
-  else
-    ThreadPool::global().parallelFor(workers, int(workers), work);
+  if (workers == 1) {
+    for (int64_t c = 0; c < chunks && !failed; ++c)
+      work(c);
+  } else {
+    ThreadPool::global().parallelFor(chunks, workers, work);
+  }
   for (const Status &s : status)
     if (!s.ok())
       return s;
   return outputs;
+}
+
+int64_t chunkBatchFor(int64_t batch, int threads) {
+  constexpr int64_t kChunksPerThread = 4, kMinChunk = 8;
+  if (threads <= 1 || batch <= 1)
+    return std::max<int64_t>(batch, 1);
+  int64_t share = (batch + threads - 1) / threads;
+  int64_t small = (batch + threads * kChunksPerThread - 1) /
+                  (threads * kChunksPerThread);
+  return std::max(small, std::min(share, kMinChunk));
 }
 
 AlignedBuffer CompiledModel::acquireWorkspace() const {

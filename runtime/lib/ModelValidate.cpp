@@ -128,9 +128,11 @@ private:
                                 std::to_string(d) +
                                 " is -1, which only dim 0 of a graph input "
                                 "may be");
-      if (v <= 0 || v > kMaxModelDim)
+      // 0 is allowed (an empty tensor); checkedNumElements below stays
+      // exact for it, multiplying only the nonzero dims.
+      if (v < 0 || v > kMaxModelDim)
         return tensorErr(t, "shape " + shapeToString(shape) + ": dim " +
-                                std::to_string(d) + " must be in [1, " +
+                                std::to_string(d) + " must be in [0, " +
                                 std::to_string(kMaxModelDim) + "]");
       known.push_back(v);
     }

@@ -80,9 +80,10 @@ Status checkReshape(const fb::ReshapeOptions &o) {
   for (int64_t d : *s) {
     if (d == -1 && ++inferred > 1)
       return Status::error("new_shape has more than one -1");
-    if (d != -1 && (d < 1 || d > kMaxModelDim))
+    // 0 is a literal 0: the reshape of an empty tensor.
+    if (d != -1 && (d < 0 || d > kMaxModelDim))
       return Status::error("new_shape entry " + num(d) +
-                           " is neither -1 nor in [1, " + num(kMaxModelDim) +
+                           " is neither -1 nor in [0, " + num(kMaxModelDim) +
                            "]");
   }
   return Status::success();

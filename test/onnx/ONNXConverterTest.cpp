@@ -314,16 +314,32 @@ TEST(ONNXErrors, WrongRankAndHugeDims) {
   EXPECT_NE(convertError(h).find("graph input 'x': dim 1"), std::string::npos);
 }
 
-TEST(ONNXErrors, EmptyTensorsAreRefused) {
+// A 0 dim is an empty tensor, which converts; the element-count limit
+// still holds on the nonzero dims, so a zero cannot hide an overflow and
+// huge dims beside a zero are fine.
+TEST(ONNXShapes, EmptyTensorsConvertAndOverflowIsStillCaught) {
   Graph g;
   g.input("x", {2, 0, 4});
   g.node("Relu", {"x"}, {"y"});
   g.output("y");
-  EXPECT_NE(convertError(g).find("model.onnx: graph input 'x': dim 1 is 0; "
-                                 "empty (zero-size) tensors are not "
-                                 "supported"),
+  EXPECT_TRUE(g.convert().ok());
+
+  // The largest dim the dlc model format takes.
+  const int64_t m = (int64_t(1) << 31) - 1;
+  Graph wide;
+  wide.input("x", {0, m, m});
+  wide.node("Relu", {"x"}, {"y"});
+  wide.output("y");
+  auto converted = wide.convert();
+  EXPECT_TRUE(converted.ok()) << converted.status().message();
+
+  Graph huge;
+  huge.input("x", {m, m, 1});
+  huge.node("Relu", {"x"}, {"y"});
+  huge.output("y");
+  EXPECT_NE(convertError(huge).find("graph input 'x' has too many elements"),
             std::string::npos)
-      << convertError(g);
+      << convertError(huge);
 }
 
 // With a symbolic batch, dim 0 is what the runtime splits into chunks: an
@@ -395,6 +411,48 @@ TEST(ONNXCompiled, GraphWithoutInputs) {
   EXPECT_EQ(std::vector<float>((*out)[1].data<float>(),
                                (*out)[1].data<float>() + 6),
             c);
+}
+
+// Gemm and MatMul over an empty inner dimension (K = 0) sum nothing: Gemm
+// gives its bias C in every row, MatMul of two inputs zeros. The batched
+// input has rows of zero bytes, which the runtime still splits into chunks.
+TEST(ONNXCompiled, GemmAndMatMulWithEmptyInnerDimension) {
+  Graph g;
+  g.input("a", {4, 0});
+  g.input("m", {0, 2});
+  g.weight("b", {0, 3}, {});
+  g.weight("c", {3}, {1, -2, 3});
+  g.node("Gemm", {"a", "b", "c"}, {"y"});
+  g.node("MatMul", {"a", "m"}, {"z"});
+  g.output("y");
+  g.output("z");
+  auto converted = g.convert();
+  ASSERT_TRUE(converted.ok()) << converted.status().message();
+  auto file = open(std::move(converted));
+  ASSERT_TRUE(file);
+  CompileOptions options;
+  options.batchSize = 2;
+  auto model = jitCompile(*file, options);
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  std::vector<HostTensor> inputs;
+  for (std::vector<int64_t> shape : {std::vector<int64_t>{4, 0}, {0, 2}}) {
+    auto t = HostTensor::create(DType::F32, shape);
+    ASSERT_TRUE(t.ok());
+    inputs.push_back(std::move(*t));
+  }
+  auto out = (*model)->run(inputs);
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  ASSERT_EQ(out->size(), 2u);
+  ASSERT_EQ((*out)[0].shape(), (std::vector<int64_t>{4, 3}));
+  ASSERT_EQ((*out)[1].shape(), (std::vector<int64_t>{4, 2}));
+  for (int64_t r = 0; r < 4; ++r) {
+    EXPECT_EQ(std::vector<float>((*out)[0].data<float>() + 3 * r,
+                                 (*out)[0].data<float>() + 3 * r + 3),
+              (std::vector<float>{1, -2, 3}))
+        << "row " << r;
+    EXPECT_EQ((*out)[1].data<float>()[2 * r], 0.0f);
+    EXPECT_EQ((*out)[1].data<float>()[2 * r + 1], 0.0f);
+  }
 }
 
 // Transpose moving the batch to the end: the output [4, 3, 2] has no batch

@@ -185,7 +185,8 @@ Result runTest(const fs::path &dir, const onnx::ModelProto &model,
     return r;
   }
   dlc::CompileOptions compile;
-  // The compiled batch is dim 0 of the first input (static in these tests).
+  // The compiled batch is dim 0 of the first input (static in these tests);
+  // an empty first input has no batch, so it runs whole at batch 1.
   for (size_t k = 0; k < fed.size(); ++k) {
     if (bound[k])
       continue;
@@ -193,7 +194,7 @@ Result runTest(const fs::path &dir, const onnx::ModelProto &model,
     if (readTensor(sets[0] / ("input_" + std::to_string(k) + ".pb"), t,
                    error) &&
         !t.shape.empty())
-      compile.batchSize = t.shape[0];
+      compile.batchSize = std::max<int64_t>(t.shape[0], 1);
     break;
   }
   auto compiled = dlc::jitCompile(**file, compile);

@@ -7,9 +7,10 @@
 // inputs, and reports the median, 10th and 90th percentile latency of one
 // batch and the throughput. Like ONNX Runtime's perf test or TFLite's
 // benchmark_model, it measures the model alone: no file or data handling in
-// the timed loop. With T threads the JIT specializes the code for batch N/T
-// and the runtime runs the T chunks concurrently on its thread pool. It also
-// prints the compiled batch and the planned workspace (intermediate memory).
+// the timed loop. With T threads the JIT specializes the code for chunks of
+// the batch (dlc::chunkBatchFor: about four per thread, at least 8 images)
+// and the runtime hands them out to T threads of its pool. It also prints
+// the compiled batch and the planned workspace (intermediate memory).
 //
 //===----------------------------------------------------------------------===//
 
@@ -105,8 +106,7 @@ int benchCommand(int argc, char **argv) {
     if (!file.ok())
       return fail(file.status().message());
     CompileOptions options;
-    // One chunk per thread.
-    options.batchSize = (batch + threads - 1) / threads;
+    options.batchSize = chunkBatchFor(batch, int(threads));
     options.fuse = !args.has("--no-fusion");
     options.maxMemoryBytes = maxMemory;
     auto start = std::chrono::steady_clock::now();

@@ -173,10 +173,10 @@ int runCommand(int argc, char **argv) {
       return fail(s.message());
   } else {
     CompileOptions options;
-    // Specialize for the batch we are about to run (one chunk per thread),
-    // unless told otherwise.
+    // Specialize for chunks of the batch we are about to run, unless told
+    // otherwise.
     if (!inputs.empty() && inputs[0].rank() > 0 && inputs[0].dim(0) > 0)
-      options.batchSize = (inputs[0].dim(0) + threads - 1) / threads;
+      options.batchSize = chunkBatchFor(inputs[0].dim(0), int(threads));
     if (!readCompileOptions(args, options, error))
       return fail("run: " + error);
     auto file = loadModel(modelPath);

@@ -15,13 +15,18 @@ std::vector<int64_t> resolveReshape(const std::vector<int64_t> &newShape,
         throw RefError("reshape: more than one -1 in " +
                        shapeToString(newShape));
       inferred = static_cast<int64_t>(i);
-    } else if (shape[i] <= 0) {
+    } else if (shape[i] < 0) {
       throw RefError("reshape: invalid entry in " + shapeToString(newShape));
     } else {
+      // 0 is a literal 0 (an empty result).
       known *= shape[i];
     }
   }
   if (inferred >= 0) {
+    // Beside a 0, any value of the -1 would fit.
+    if (known == 0)
+      throw RefError("reshape: cannot infer -1 in " + shapeToString(newShape) +
+                     " beside a 0");
     if (count % known != 0)
       throw RefError("reshape: cannot infer -1 in " + shapeToString(newShape) +
                      " for " + std::to_string(count) + " elements");

@@ -20,6 +20,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <limits>
 #include <vector>
 
 using namespace mlir;
@@ -215,6 +216,53 @@ TEST(ImportUtilsTest, ResolveReshape) {
   EXPECT_FALSE(dlc::resolveReshape({0, 48}, 48));
   EXPECT_FALSE(dlc::resolveReshape({4, 13}, 48));
   EXPECT_FALSE(dlc::resolveReshape({int64_t(1) << 40, int64_t(1) << 40}, 48));
+  // A 0 entry is a literal 0, for an empty input only; beside it a -1
+  // could be anything.
+  EXPECT_EQ(*dlc::resolveReshape({3, 4, 0}, 0), (Shape{3, 4, 0}));
+  EXPECT_EQ(*dlc::resolveReshape({2, -1}, 0), (Shape{2, 0}));
+  EXPECT_FALSE(dlc::resolveReshape({0, -1}, 0));
+  EXPECT_FALSE(dlc::resolveReshape({3, 4}, 0));
+  EXPECT_FALSE(dlc::resolveReshape({-2, 0}, 0));
+}
+
+// Empty tensors import; the element limit is checked on the nonzero dims,
+// so huge dims beside a 0 are fine and a product that overflows is not.
+TEST_F(ImporterTest, EmptyTensorsAndTheElementLimit) {
+  const int64_t m = std::numeric_limits<int32_t>::max();
+  auto importRelu = [&](std::vector<int64_t> shape, std::string &message) {
+    dlc::fb::ModelT model;
+    model.graph = std::make_unique<dlc::fb::GraphT>();
+    model.buffers.push_back(std::make_unique<dlc::fb::BufferT>());
+    for (const char *name : {"x", "relu"}) {
+      auto t = std::make_unique<dlc::fb::TensorT>();
+      t->name = name;
+      model.graph->tensors.push_back(std::move(t));
+    }
+    model.graph->tensors[0]->shape = std::move(shape);
+    auto op = std::make_unique<dlc::fb::OperatorT>();
+    op->type = dlc::fb::OpType::RELU;
+    op->name = "relu";
+    op->inputs = {0};
+    op->outputs = {1};
+    model.graph->operators.push_back(std::move(op));
+    model.graph->inputs = {0};
+    model.graph->outputs = {1};
+    flatbuffers::FlatBufferBuilder fbb;
+    dlc::fb::FinishModelBuffer(fbb, dlc::fb::Model::Pack(fbb, &model));
+    std::vector<uint8_t> bytes(fbb.GetBufferPointer(),
+                               fbb.GetBufferPointer() + fbb.GetSize());
+    ScopedDiagnosticHandler handler(&ctx, [&](Diagnostic &diag) {
+      message = diag.str();
+      return success();
+    });
+    return bool(dlc::importModelBuffer(ctx, bytes, {}, "model.fb"));
+  };
+  std::string message;
+  EXPECT_TRUE(importRelu({0, 3, 4}, message)) << message;
+  EXPECT_TRUE(importRelu({0, m, m}, message)) << message;
+  EXPECT_FALSE(importRelu({m, m, 1}, message));
+  EXPECT_EQ(message, "tensor 0 'x' has shape [2147483647, 2147483647, 1], "
+                     "which has too many elements");
 }
 
 } // namespace

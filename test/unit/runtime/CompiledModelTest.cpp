@@ -375,5 +375,25 @@ TEST(CompiledModel, LoadSharedLibrary) {
               HasSubstr(junk + ": cannot load the compiled model: "));
 }
 
+TEST(CompiledModel, ChunkBatchForGivesEachThreadSeveralChunks) {
+  // One thread: the whole batch in one call.
+  EXPECT_EQ(chunkBatchFor(64, 1), 64);
+  EXPECT_EQ(chunkBatchFor(1, 2), 1);
+  // About four chunks per thread...
+  EXPECT_EQ(chunkBatchFor(64, 2), 8);
+  EXPECT_EQ(chunkBatchFor(256, 2), 32);
+  EXPECT_EQ(chunkBatchFor(1000, 4), 63);
+  // ... but not below 8 images, unless a thread's share is smaller.
+  EXPECT_EQ(chunkBatchFor(32, 2), 8);
+  EXPECT_EQ(chunkBatchFor(8, 2), 4);
+  EXPECT_EQ(chunkBatchFor(3, 2), 2);
+  for (int64_t batch : {1, 2, 7, 64, 1000})
+    for (int threads : {1, 2, 3, 8}) {
+      int64_t chunk = chunkBatchFor(batch, threads);
+      EXPECT_GE(chunk, 1);
+      EXPECT_LE(chunk, batch);
+    }
+}
+
 } // namespace
 } // namespace dlc

@@ -64,6 +64,34 @@ TEST(ModelValidate, BatchNormScaleAndCenterAreOptional) {
               HasSubstr("operator 0 'bn' (BATCH_NORM): input 3 is tensor -1"));
 }
 
+// A 0 dim is an empty tensor: valid in inputs, weights (with an empty
+// buffer), op outputs and reshape targets. The size limit still holds on
+// the other dims, so a zero neither hides an overflow nor is needed to
+// pass one: [0, M, M] is fine, [M, M, 1] is not.
+TEST(ModelValidate, EmptyTensors) {
+  ModelBuilder b("empty");
+  int x = b.addInput("x", {0, 3, 4});
+  int y = b.reshape("y", x, {3, 4, 0});
+  b.markOutput(b.unary(fb::OpType::RELU, "relu", y));
+  int a = b.addInput("a", {-1, 0});
+  int w = b.addWeight("w", {0, 3}, {});
+  b.markOutput(b.dense("dense", a, w, -1));
+  EXPECT_EQ(errorOf(ModelFile::fromBuffer(b.finish(), "empty.fb")), "<ok>");
+
+  const int64_t m = kMaxModelDim;
+  ModelBuilder wide("wide");
+  wide.markOutput(
+      wide.unary(fb::OpType::RELU, "relu", wide.addInput("x", {0, m, m})));
+  EXPECT_EQ(errorOf(ModelFile::fromBuffer(wide.finish(), "wide.fb")), "<ok>");
+
+  ModelBuilder huge("huge");
+  huge.markOutput(
+      huge.unary(fb::OpType::RELU, "relu", huge.addInput("x", {m, m, 1})));
+  EXPECT_THAT(errorOf(ModelFile::fromBuffer(huge.finish(), "huge.fb")),
+              HasSubstr("huge.fb: tensor 0 'x': shape [2147483647, "
+                        "2147483647, 1] is too large"));
+}
+
 TEST(ModelValidate, IndexOutOfRange) {
   EXPECT_EQ(errorAfter([](fb::ModelT &m) { op(m, 0).inputs[1] = 99; }),
             "model.fb: operator 0 'dense' (DENSE): input 1 is tensor 99, but "
@@ -105,9 +133,9 @@ TEST(ModelValidate, Shapes) {
               }),
               HasSubstr("tensor 0 'input': shape [2, -1]: dim 1 is -1"));
   EXPECT_THAT(errorAfter([](fb::ModelT &m) {
-                tensor(m, 3).shape = {0, 3};
+                tensor(m, 3).shape = {-2, 3};
               }),
-              HasSubstr("dim 0 must be in [1, "));
+              HasSubstr("dim 0 must be in [0, "));
   EXPECT_THAT(errorAfter([](fb::ModelT &m) {
                 tensor(m, 3).shape = std::vector<int64_t>(9, 1);
               }),

@@ -99,6 +99,7 @@ TEST(HostTensor, Overflow) {
   const int64_t big = int64_t(1) << 40;
   const int64_t max = std::numeric_limits<int64_t>::max();
   for (std::vector<int64_t> shape : {std::vector<int64_t>{big, big},
+                                     {big, big, 1},
                                      {max, 2},
                                      {max, max, max},
                                      {int64_t(1) << 34, 4},
@@ -110,6 +111,7 @@ TEST(HostTensor, Overflow) {
   }
   // A zero dim makes the tensor empty, but negative dims stay invalid.
   EXPECT_TRUE(HostTensor::create(DType::F32, {0, max}).ok());
+  EXPECT_TRUE(HostTensor::create(DType::F32, {0, big, big}).ok());
   StatusOr<HostTensor> neg = HostTensor::create(DType::F32, {0, -3});
   EXPECT_NE(test::errorOf(neg).find("dim 1 is negative"), std::string::npos)
       << test::errorOf(neg);

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -73,6 +74,33 @@ TEST(ThreadPool, CallerNeverReturnsBeforeItsTasksEnd) {
     });
     EXPECT_TRUE(finished.load()) << "delay " << delayMs << " ms";
   }
+}
+
+TEST(ThreadPool, AStuckThreadDoesNotHoldBackTheOtherTasks) {
+  // Tasks are handed out one at a time, not split up front: while one
+  // thread is stuck in the first task it took, the other thread must be
+  // able to run all the remaining ones. (With a fixed split, the stuck
+  // thread's share would wait, and the first task would time out.)
+  constexpr int kTasks = 16;
+  std::mutex mutex;
+  std::condition_variable allOthersDone;
+  int done = 0;
+  std::atomic<bool> stuckTaken{false};
+  int seenByStuckTask = -1;
+  ThreadPool::global().parallelFor(kTasks, 2, [&](int64_t) {
+    bool expected = false;
+    if (stuckTaken.compare_exchange_strong(expected, true)) {
+      std::unique_lock<std::mutex> lock(mutex);
+      allOthersDone.wait_for(lock, std::chrono::seconds(10),
+                             [&] { return done == kTasks - 1; });
+      seenByStuckTask = done;
+      return;
+    }
+    std::lock_guard<std::mutex> lock(mutex);
+    if (++done == kTasks - 1)
+      allOthersDone.notify_all();
+  });
+  EXPECT_EQ(seenByStuckTask, kTasks - 1);
 }
 
 } // namespace

@@ -235,4 +235,35 @@ def DlcUntieSharedInits : Pass<"dlc-untie-shared-inits", "mlir::func::FuncOp"> {
                            "mlir::tensor::TensorDialect"];
 }
 
+def DlcNanFreeMax : Pass<"dlc-nan-free-max", "mlir::func::FuncOp"> {
+  let summary = "Plain max instructions for maxima that cannot see a NaN";
+  let description = [{
+    `arith.maximumf` / `arith.minimumf` propagate NaN and order -0 below +0;
+    x86's `vmaxps` / `vminps` do neither, so LLVM lowers each one to a max
+    plus a NaN test and blends (seven instructions instead of one). A max
+    pool after a ReLU pays that on every element, although a ReLU
+    (`arith.maxnumf(x, 0)`) never yields NaN. This pass proves, on the
+    vectorized tensor IR, which operands cannot be NaN and gives every
+    maximumf / minimumf whose operands all qualify the fast-math flags
+    `nnan` and `nsz`, which LLVM lowers to the single instruction.
+
+    A value is NaN-free if it is a constant without NaN, undefined
+    (`tensor.empty`, `ub.poison`: any value may be assumed), the result of
+    `maxnumf` / `minnumf` with one NaN-free operand, of `maximumf` /
+    `minimumf` / `select` with NaN-free operands, or data movement of
+    NaN-free values (vector extracts, inserts, broadcasts and transfers;
+    tensor slices; `scf.for` iteration arguments and `scf.forall` shared
+    outputs whose initial value and every update are NaN-free). Anything
+    else, including function arguments and arithmetic, may be NaN.
+    Dropping the sign of zero (`nsz`) lets a max of -0 and +0 return either.
+
+    ```mlir
+    %r = arith.maxnumf %x, %zeros : vector<16xf32>      // ReLU: NaN-free
+    %p = arith.maximumf %r, %acc : vector<16xf32>       // %acc NaN-free too
+    // becomes
+    %p = arith.maximumf %r, %acc fastmath<nnan,nsz> : vector<16xf32>
+    ```
+  }];
+}
+
 #endif // DLC_CODEGEN_PASSES_TD

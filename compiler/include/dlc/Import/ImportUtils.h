@@ -34,9 +34,11 @@ std::optional<PadPair> computeSamePadding(int64_t in, int64_t kernel,
                                           int64_t stride, int64_t dilation);
 
 /// Resolves a target shape with at most one -1 entry (inferred) against an
-/// element count, as Keras/TF/ONNX reshapes do. Returns std::nullopt when an
-/// entry is 0 or below -1, when -1 appears twice, or when the shape cannot
-/// hold exactly `numElements` elements.
+/// element count, as Keras/TF/ONNX reshapes do. An entry of 0 is a literal
+/// 0 (an empty result, for an empty input only). Returns std::nullopt when
+/// an entry is below -1, when -1 appears twice or cannot be inferred (an
+/// empty input), or when the shape cannot hold exactly `numElements`
+/// elements.
 std::optional<llvm::SmallVector<int64_t>>
 resolveReshape(llvm::ArrayRef<int64_t> newShape, int64_t numElements);
 

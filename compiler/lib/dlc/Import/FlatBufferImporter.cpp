@@ -34,9 +34,32 @@ constexpr uint32_t kFormatVersion = 1;
 /// Far beyond any real model; keeps shape arithmetic free of overflow.
 constexpr int64_t kMaxDim = std::numeric_limits<int32_t>::max();
 constexpr int64_t kMaxElements = int64_t(1) << 40;
+constexpr int64_t kMaxNonzeroProduct = int64_t(1) << 62;
 
 std::string str(const flatbuffers::String *s) {
   return s ? s->str() : std::string();
+}
+
+/// Whether every dim is in [0, kMaxDim] and the element count stays within
+/// kMaxElements. A zero dim makes the tensor empty whatever the other dims
+/// are, so then only the product of the nonzero dims is bounded, by what
+/// int64 holds: shape arithmetic on it (a flatten) must not overflow. Each
+/// step is checked by division by a nonzero dim before it is taken.
+bool shapeWithinLimits(ArrayRef<int64_t> shape) {
+  for (int64_t size : shape)
+    if (size < 0 || size > kMaxDim)
+      return false;
+  int64_t limit = llvm::is_contained(shape, 0) ? kMaxNonzeroProduct
+                                               : kMaxElements;
+  int64_t product = 1;
+  for (int64_t size : shape) {
+    if (size == 0)
+      continue;
+    if (product > limit / size)
+      return false;
+    product *= size;
+  }
+  return true;
 }
 
 std::string shapeString(ArrayRef<int64_t> shape) {
@@ -144,21 +167,20 @@ GraphImporter::tensorType(int64_t t, bool isGraphInput, Location loc) {
     return emitError(loc) << label(t)
                           << " is a graph input without a shape (graph "
                              "inputs need one, with the batch as dim 0)";
-  int64_t elements = 1;
+  // A dim may be 0 (an empty tensor); --dlc-fold-empty-tensors keeps such
+  // tensors away from the code generator.
   for (auto [d, size] : llvm::enumerate(shape)) {
     if (size == -1 && d == 0 && isGraphInput)
       size = options.batchSize;
-    if (size < 1 || size > kMaxDim)
+    if (size < 0 || size > kMaxDim)
       return emitError(loc)
              << label(t) << " has shape " << shapeString(declared) << ": dim "
-             << d << " must be in [1, " << kMaxDim << "]"
+             << d << " must be in [0, " << kMaxDim << "]"
              << (isGraphInput ? " (or -1 for the batch in dim 0)" : "");
-    if (elements > kMaxElements / size)
-      return emitError(loc)
-             << label(t) << " has shape " << shapeString(declared)
-             << ", which has too many elements";
-    elements *= size;
   }
+  if (!shapeWithinLimits(shape))
+    return emitError(loc) << label(t) << " has shape " << shapeString(declared)
+                          << ", which has too many elements";
   return RankedTensorType::get(shape, element);
 }
 
@@ -324,14 +346,10 @@ LogicalResult GraphImporter::checkOutput(int64_t t, Value result,
                                          Location loc) {
   const fb::Tensor &tt = tensor(t);
   auto type = cast<RankedTensorType>(result.getType());
-  int64_t elements = 1;
-  for (int64_t size : type.getShape()) {
-    if (size < 1 || size > kMaxDim || elements > kMaxElements / size)
-      return emitError(loc)
-             << "output " << label(t) << " would have an unsupported shape "
-             << shapeString(type.getShape());
-    elements *= size;
-  }
+  if (!shapeWithinLimits(type.getShape()))
+    return emitError(loc) << "output " << label(t)
+                          << " would have an unsupported shape "
+                          << shapeString(type.getShape());
   if (tt.dtype() != fb::DType::FLOAT32) {
     StringRef dtype = fb::EnumNameDType(tt.dtype());
     return emitError(loc) << "output " << label(t) << " is declared as "

@@ -29,13 +29,27 @@ dlc::resolveReshape(llvm::ArrayRef<int64_t> newShape, int64_t numElements) {
       inferred = static_cast<int>(i);
       continue;
     }
-    // Dividing first keeps `known` from overflowing on hostile sizes: the
-    // running product never exceeds numElements when the shape can fit.
-    if (dim < 1 || numElements % dim != 0 || known > numElements / dim)
+    if (dim < 0)
       return std::nullopt;
-    known *= dim;
+    // A 0 entry makes an empty tensor, which only an empty input can fill.
+    if (dim == 0) {
+      if (numElements != 0)
+        return std::nullopt;
+      known = 0;
+      continue;
+    }
+    // Dividing first keeps `known` from overflowing on hostile sizes: the
+    // running product never exceeds numElements when the shape can fit. An
+    // empty input only takes an empty shape, so its dims are not limited
+    // by its (zero) element count.
+    if (numElements != 0 &&
+        (numElements % dim != 0 || known > numElements / dim))
+      return std::nullopt;
+    if (numElements != 0)
+      known *= dim;
   }
   if (inferred >= 0) {
+    // With zero elements the -1 could be anything.
     if (known == 0 || numElements % known != 0)
       return std::nullopt;
     shape[inferred] = numElements / known;

@@ -92,8 +92,12 @@ FailureOr<Value> convertFlatten(OpInfo &info) {
   if (inType.getRank() < 1)
     return info.emitError()
            << "expects an input with a batch dim, got " << inType;
-  int64_t batch = inType.getDimSize(0);
-  int64_t type[] = {batch, inType.getNumElements() / batch};
+  // The product of the other dims, not elements / batch: the batch of an
+  // empty tensor may be 0.
+  int64_t batch = inType.getDimSize(0), columns = 1;
+  for (int64_t size : inType.getShape().drop_front())
+    columns *= size;
+  int64_t type[] = {batch, columns};
   return ReshapeOp::create(info.builder, info.loc,
                            RankedTensorType::get(type, inType.getElementType()),
                            info.inputs[0])

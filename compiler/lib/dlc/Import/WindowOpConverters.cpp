@@ -97,7 +97,10 @@ FailureOr<Value> denseImpl(OpInfo &info) {
   ArrayRef<int64_t> shape = inType.getShape();
   OpBuilder &b = info.builder;
   if (inType.getRank() > 2) {
-    int64_t rows = inType.getNumElements() / shape.back();
+    // Not elements / K: K may be 0 (an empty tensor).
+    int64_t rows = 1;
+    for (int64_t size : shape.drop_back())
+      rows *= size;
     input = ReshapeOp::create(
         b, info.loc,
         RankedTensorType::get({rows, shape.back()}, b.getF32Type()), input);

@@ -77,7 +77,9 @@ void buildParameterInputGraphPipeline(OpPassManager &pm,
 }
 
 void buildLinalgPipeline(OpPassManager &pm, const PipelineOptions &opts) {
-  addText(pm, "dlc-to-linalg,canonicalize,cse");
+  // Empty tensors become constants first: tiling has no path for them.
+  addText(pm, "func.func(dlc-fold-empty-tensors),dlc-to-linalg,canonicalize,"
+              "cse");
   // Tiling runs with or without fusion: unfused, each conv chain and each
   // pool is its own root, so the two are compared at equal code quality.
   std::string select = "dlc-select-tiling";
@@ -92,7 +94,7 @@ void buildLinalgPipeline(OpPassManager &pm, const PipelineOptions &opts) {
   addText(pm, "func.func(dlc-fold-transposes," + select +
                   ",dlc-tile-and-fuse,dlc-tile-transposes,canonicalize,cse,"
                   "dlc-vectorize,"
-                  "canonicalize,cse)");
+                  "canonicalize,cse,dlc-nan-free-max)");
 }
 
 void buildBufferizePipeline(OpPassManager &pm, const PipelineOptions &opts) {

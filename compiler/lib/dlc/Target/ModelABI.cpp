@@ -33,6 +33,11 @@ TensorSignature tensorSignature(Type type, DictionaryAttr attrs,
       sig.name = name.str();
   sig.dtype = dtypeOf(tensor.getElementType());
   sig.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
+  // An empty tensor is passed as tensor<0xT>; its declared shape is kept
+  // beside it (see --dlc-fold-empty-tensors).
+  if (attrs)
+    if (auto shape = attrs.getAs<DenseI64ArrayAttr>("dlc.shape"))
+      sig.shape.assign(shape.asArrayRef().begin(), shape.asArrayRef().end());
   return sig;
 }
 } // namespace

@@ -38,6 +38,15 @@
 
 namespace dlc {
 
+/// The batch size to compile a model for when it will run batches of
+/// `batch` images on `threads` threads. One thread takes the whole batch in
+/// one call. With more, the batch is cut into about four chunks per thread,
+/// handed out one at a time, so that a thread slowed down by other work on
+/// its core (a shared machine) runs fewer chunks instead of holding up the
+/// call; but chunks stay at 8 images or more (or a thread's share, if that
+/// is smaller), because smaller batches reuse weights less (dense layers).
+int64_t chunkBatchFor(int64_t batch, int threads);
+
 struct RunOptions {
   /// Threads of the runtime's pool (ThreadPool::global()) that run chunks of
   /// the compiled batch size concurrently, each with its own workspace.

@@ -86,26 +86,17 @@ Status Converter::addGraphInputs() {
         symbolicBatch_ = true;
         continue;
       }
-      // Zero-size tensors stay refused: the code generator tiles loops by
-      // their extents and has no path for an empty one (a reduction over
-      // an empty dim, e.g. a Gemm with K = 0, would not compile).
-      if (dim.dim_value() == 0)
-        return Status::error(where + ": dim " + std::to_string(d) +
-                             " is 0; empty (zero-size) tensors are not "
-                             "supported");
-      if (dim.dim_value() < 1 || dim.dim_value() > kMaxDim)
+      // A 0 dim (an empty tensor) is accepted: the compiler folds empty
+      // tensors before code generation (--dlc-fold-empty-tensors).
+      if (dim.dim_value() < 0 || dim.dim_value() > kMaxDim)
         return Status::error(where + ": dim " + std::to_string(d) + " is " +
                              std::to_string(dim.dim_value()) +
-                             " (must be in [1, 2^31])");
+                             " (must be in [0, 2^31])");
       shape.push_back(dim.dim_value());
       dlcShape.push_back(dim.dim_value());
     }
-    int64_t elements = 1;
-    for (int64_t d : shape) {
-      if (elements > kMaxElements / d)
-        return Status::error(where + " has too many elements");
-      elements *= d;
-    }
+    if (!shapeFits(shape))
+      return Status::error(where + " has too many elements");
     if (dlcShape.empty())
       dlcShape.push_back(1); // Scalars are [1] tensors in dlc.
     Value v;

@@ -63,6 +63,11 @@ std::vector<float> permuteData(const std::vector<float> &data,
                                const std::vector<int64_t> &shape,
                                const Perm &perm);
 int64_t numElements(const std::vector<int64_t> &shape);
+/// Whether every dim is in [0, kMaxDim] and the element count at most
+/// kMaxElements. A zero dim makes the tensor empty whatever the others are;
+/// then the product of the others only has to fit in int64. Each step is
+/// checked by division by a nonzero dim.
+bool shapeFits(const std::vector<int64_t> &shape);
 /// "[1,2,3]", for messages.
 std::string shapeString(const std::vector<int64_t> &shape);
 

@@ -185,7 +185,8 @@ Status convertMatMul(Converter &c) {
     return bt.status();
   std::vector<int64_t> outShape = as;
   outShape.back() = bs[1];
-  int64_t rows = numElements(as) / K;
+  // Not numElements(as) / K: K may be 0 (an empty product).
+  int64_t rows = numElements(std::vector<int64_t>(as.begin(), as.end() - 1));
   if (as.size() == 2) {
     int32_t y = c.builder().dense(c.opName(), *at, *bt, -1);
     return c.setOutput(0, c.dynamicValue(y, outShape, {}));

@@ -105,7 +105,8 @@ Status convertReshape(Converter &c) {
     return c.error("the target shape must be a 1-D integer tensor");
   const std::vector<int64_t> &xs = (*x)->shape;
   std::vector<int64_t> shape = (*s)->ints;
-  int64_t known = 1, inferred = -1;
+  int64_t inferred = -1;
+  std::vector<int64_t> fixed; // The entries other than a -1.
   for (size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] == 0 && !*allowZero) {
       if (i >= xs.size())
@@ -121,17 +122,18 @@ Status convertReshape(Converter &c) {
       inferred = static_cast<int64_t>(i);
       continue;
     }
-    if (shape[i] < 1 || shape[i] > kMaxDim)
-      return c.error("target shape " + shapeString((*s)->ints) +
-                     " has an unsupported dim (empty tensors are not "
-                     "supported)");
-    known *= shape[i];
-    if (known > kMaxElements)
-      return c.error("target shape " + shapeString((*s)->ints) +
-                     " is too large");
+    // A 0 left here (allowzero=1) is a literal 0: the result is empty.
+    fixed.push_back(shape[i]);
   }
-  int64_t total = numElements(xs);
+  if (!shapeFits(fixed))
+    return c.error("target shape " + shapeString((*s)->ints) +
+                   " has an unsupported dim or is too large");
+  int64_t known = numElements(fixed), total = numElements(xs);
   if (inferred >= 0) {
+    // ONNX leaves -1 undefined next to a 0 (any value would fit).
+    if (known == 0)
+      return c.error("target shape " + shapeString((*s)->ints) +
+                     " has both a 0 and a -1 (the -1 cannot be inferred)");
     if (total % known)
       return c.error("cannot reshape " + shapeString(xs) + " to " +
                      shapeString((*s)->ints));

@@ -47,7 +47,30 @@ std::vector<int64_t> permuteShape(const std::vector<int64_t> &shape,
   return out;
 }
 
+bool shapeFits(const std::vector<int64_t> &shape) {
+  for (int64_t d : shape)
+    if (d < 0 || d > kMaxDim)
+      return false;
+  // An empty tensor has no elements, but shape arithmetic (a Flatten) still
+  // multiplies its other dims: they must fit in int64.
+  bool empty = std::find(shape.begin(), shape.end(), 0) != shape.end();
+  int64_t limit = empty ? int64_t(1) << 62 : kMaxElements;
+  int64_t product = 1;
+  for (int64_t d : shape) {
+    if (d == 0)
+      continue;
+    if (product > limit / d)
+      return false;
+    product *= d;
+  }
+  return true;
+}
+
 int64_t numElements(const std::vector<int64_t> &shape) {
+  // An empty shape's other dims may be large together (shapeFits allows
+  // it): their product must not be formed.
+  if (std::find(shape.begin(), shape.end(), 0) != shape.end())
+    return 0;
   int64_t n = 1;
   for (int64_t d : shape)
     n *= d;
@@ -97,13 +120,10 @@ Status readTensorProto(const onnx::TensorProto &t, Value &out) {
                          "' keeps its data in an external file, which is "
                          "not supported");
   out.shape.assign(t.dims().begin(), t.dims().end());
-  int64_t n = 1;
-  for (int64_t d : out.shape) {
-    if (d < 1 || d > kMaxDim || n > kMaxElements / d)
-      return Status::error("tensor '" + t.name() + "' has unsupported shape " +
-                           shapeString(out.shape));
-    n *= d;
-  }
+  if (!shapeFits(out.shape))
+    return Status::error("tensor '" + t.name() + "' has unsupported shape " +
+                         shapeString(out.shape));
+  int64_t n = numElements(out.shape);
   out.constant = true;
   const std::string &raw = t.raw_data();
   auto checkCount = [&](size_t have) -> Status {
@@ -249,13 +269,9 @@ Status Converter::setOutput(size_t i, Value v) {
   const std::string &n = node_->output(static_cast<int>(i));
   if (values_.count(n))
     return error("output '" + n + "' is already defined");
-  int64_t elements = 1;
-  for (int64_t d : v.shape) {
-    if (d < 1 || d > kMaxDim || elements > kMaxElements / d)
-      return error("output '" + n + "' would have unsupported shape " +
-                   shapeString(v.shape));
-    elements *= d;
-  }
+  if (!shapeFits(v.shape))
+    return error("output '" + n + "' would have unsupported shape " +
+                 shapeString(v.shape));
   v.name = n;
   values_[n] = std::move(v);
   return Status::success();

@@ -65,9 +65,9 @@ StatusOr<std::vector<int64_t>> batchedShape(Converter &c,
   for (size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] == -1 && unknown < 0)
       unknown = static_cast<int64_t>(i);
-    else if (shape[i] <= 0)
+    else if (shape[i] < 0) // 0 is a literal 0: an empty result.
       return c.opError("invalid new shape " + shapeString(shape));
-    else if (known > (int64_t(1) << 40) / shape[i])
+    else if (shape[i] > 0 && known > (int64_t(1) << 40) / shape[i])
       return c.opError("invalid new shape " + shapeString(shape));
     else
       known *= shape[i];

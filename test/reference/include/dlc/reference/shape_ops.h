@@ -7,8 +7,9 @@
 namespace dlc::ref {
 
 /// Resolves a reshape target against `numElements`: every entry must be
-/// positive except at most one -1, which is inferred. Throws RefError if the
-/// element counts cannot match.
+/// non-negative (0 makes an empty result) except at most one -1, which is
+/// inferred (not beside a 0). Throws RefError if the element counts cannot
+/// match.
 std::vector<int64_t> resolveReshape(const std::vector<int64_t> &newShape,
                                     int64_t numElements);
 

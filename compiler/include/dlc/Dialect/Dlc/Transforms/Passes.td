@@ -58,6 +58,40 @@ def DlcFoldBias : Pass<"dlc-fold-bias", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::dlc::DlcDialect"];
 }
 
+def DlcFoldEmptyTensors : Pass<"dlc-fold-empty-tensors",
+                                "::mlir::func::FuncOp"> {
+  let summary = "Replace computations of empty (zero-size) tensors by "
+                "constants";
+  let description = [{
+    A statically shaped tensor with a 0 dimension holds no data, so every
+    dlc op whose result is one is replaced by an empty `dlc.constant` of the
+    result's type. This keeps empty tensors away from the code generator,
+    whose tiling has no path for a loop that runs zero times; the pipeline
+    runs it right before `dlc-to-linalg`.
+
+    An op with a non-empty result that reads an empty operand reduces over
+    (or drops) an empty dimension. Where its value is simple it is folded:
+    a `dense` with K == 0 becomes the same dense over one zero column (its
+    bias and activation alone), a `matmul` with K == 0 and a
+    `reduce_to_shape` (a sum) become zeros, a `pad` becomes its pad value
+    everywhere, and a `concat` drops its empty inputs. Any other such op (a mean, softmax or convolution window over
+    an empty dimension) is refused with an error at the op.
+
+    Example:
+    ```mlir
+    %y = dlc.relu %x : tensor<0x3x4xf32>
+    // becomes
+    %y = dlc.constant dense<> : tensor<0x3x4xf32>
+
+    %z = dlc.dense %a, %w, %b : (tensor<2x0xf32>, tensor<0x3xf32>,
+                                 tensor<3xf32>) -> tensor<2x3xf32>
+    // becomes a dense of dense<0.0> : tensor<2x1xf32> and
+    // dense<0.0> : tensor<1x3xf32> with the same bias %b
+    ```
+  }];
+  let dependentDialects = ["::dlc::DlcDialect"];
+}
+
 def DlcFoldBatchNorm : Pass<"dlc-fold-batch-norm", "::mlir::func::FuncOp"> {
   let summary = "Fold inference batch normalization into the conv before it";
   let description = [{
