@@ -266,26 +266,32 @@ def targets_table(results):
     if "rounds" in results:
         info = results["rounds"]
         out = rounds.target_rows(info)
-        out += [[what, value, "–", "–", goal, verdict[ok]] for what, value, goal, ok in fixed]
-        text = table(["target (issue 3)", "median", "range over rounds", "rounds met", "goal",
-                      "verdict"], out, ["l", "r", "r", "r", "r", "l"])
-        used = rounds.quiet_samples(info)
+        out += [[what, value, "–", "–", "–", goal, verdict[ok]]
+                for what, value, goal, ok in fixed]
+        text = table(["target (issue 3)", "median", "range", "rounds met", "all rounds",
+                      "goal", "verdict"], out, ["l", "r", "r", "r", "r", "r", "l"])
+        quiet = rounds.quiet_rounds(info)
         others = sorted(s.get("other cores") or 0.0 for s in info["samples"])
+        peaks = sorted(p for s in info["samples"] for p in rounds.peaks_of(s))
         note = ("\n\n%d rounds; in each, every system of a target runs %d (batch 1) or %d "
                 "(batch 64) timed calls after %d warm-up calls, back to back, and the ratio is "
-                "taken within the round. The FMA peak is measured in the same round as the "
-                "block. Compile time and workspace come from the main runs. Other processes "
-                "kept %.2f–%.2f cores busy during the rounds. " % (
+                "taken within the round. A round counts when it had the machine to itself: "
+                "other processes kept at most %.2f cores busy and both of its 2-thread FMA "
+                "peaks (one between the 1- and 2-thread runs, one next to the conv2 block, "
+                "which is measured against it) reached %.0f%% of the best of the run. During "
+                "this run other processes kept %.2f–%.2f cores busy and the 2-thread peak "
+                "ranged over %.0f–%.0f GFLOP/s. *median*, *range* and *rounds met* are over "
+                "the rounds that count, *all rounds* is the median over every round. Compile "
+                "time and workspace come from the main runs. " % (
                     info["count"], rounds.ITERS_BATCH_1, rounds.ITERS_BATCH_64, rounds.WARMUP,
-                    others[0], others[-1]))
-        quiet = [o for o in others if o <= rounds.OTHER_LOAD_LIMIT]
+                    rounds.OTHER_LOAD_LIMIT, 100 * rounds.HOST_PEAK_FRACTION, others[0],
+                    others[-1], peaks[0] if peaks else 0, peaks[-1] if peaks else 0))
         if len(quiet) >= rounds.MIN_ROUNDS:
-            note += ("The %d rounds during which they kept at most %.2f cores busy decide "
-                     "the verdict." % (len(used), rounds.OTHER_LOAD_LIMIT))
+            note += "%d of %d rounds count." % (len(quiet), len(info["samples"]))
         else:
-            note += ("**Fewer than %d rounds had the rest of the machine idle (at most %.2f "
-                     "cores busy), so all rounds count and the verdict is unreliable: rerun on "
-                     "an idle machine.**" % (rounds.MIN_ROUNDS, rounds.OTHER_LOAD_LIMIT))
+            note += ("**Fewer than %d rounds had the machine to themselves, so all rounds "
+                     "count and the verdict is unreliable: rerun on an idle machine.**"
+                     % rounds.MIN_ROUNDS)
         errors = "; ".join("%s: %s" % kv for kv in sorted(info.get("errors", {}).items()))
         return text + note + ("\n\nFailed in some round: " + errors if errors else "")
 
