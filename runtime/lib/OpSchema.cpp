@@ -227,6 +227,7 @@ OpSchema opSchema(OpType type) {
   case OpType::SUB:
   case OpType::MUL:
   case OpType::DIV:
+  case OpType::BATCH_MATMUL:
     s.minInputs = s.maxInputs = 2;
     break;
   case OpType::LEAKY_RELU:

@@ -51,6 +51,19 @@ func.func @matmul_and_sum(%a: tensor<0x4xf32>, %b: tensor<0x3xf32>)
 
 // -----
 
+// So is a batch_matmul with K == 0.
+// CHECK-LABEL: func @batch_matmul_empty_k
+// CHECK-NEXT: %[[M:.*]] = dlc.constant dense<0.000000e+00> : tensor<2x3x4xf32>
+// CHECK-NEXT: return %[[M]]
+func.func @batch_matmul_empty_k(%a: tensor<2x3x0xf32>, %b: tensor<2x0x4xf32>)
+    -> tensor<2x3x4xf32> {
+  %m = dlc.batch_matmul %a, %b
+       : (tensor<2x3x0xf32>, tensor<2x0x4xf32>) -> tensor<2x3x4xf32>
+  return %m : tensor<2x3x4xf32>
+}
+
+// -----
+
 // An empty input of a concat contributes nothing.
 // CHECK-LABEL: func @concat_drops_empty_inputs
 // CHECK: %[[C:.*]] = dlc.concat %arg0, %arg2 {axis = 0 : i64}

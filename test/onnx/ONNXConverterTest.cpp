@@ -501,6 +501,103 @@ TEST(ONNXCompiled, TransposedBatchRunsWhole) {
             "whole, at its compiled shapes)");
 }
 
+// numpy.matmul semantics: y = a [2, 1, 3, 4] x w [3, 4, 2] broadcasts both
+// operands' batch dims to [2, 3] (a's size-1 dim and w's missing one), and
+// z = a3 x b3 multiplies two inputs of equal batch dims; both are compared
+// with products computed here.
+TEST(ONNXCompiled, BatchedMatMulBroadcastsBatchDims) {
+  Graph g;
+  g.input("a", {2, 1, 3, 4});
+  g.input("a3", {2, 3, 4});
+  g.input("b3", {2, 4, 5});
+  std::vector<float> w = ramp(3 * 4 * 2, 0.5f);
+  g.weight("w", {3, 4, 2}, w);
+  g.node("MatMul", {"a", "w"}, {"y"});
+  g.node("MatMul", {"a3", "b3"}, {"z"});
+  g.output("y");
+  g.output("z");
+  auto file = open(g.convert());
+  ASSERT_TRUE(file);
+  CompileOptions options;
+  options.batchSize = 2;
+  auto model = jitCompile(*file, options);
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  std::vector<float> a = ramp(2 * 3 * 4, 0.25f), a3 = ramp(2 * 3 * 4, 1.0f),
+                     b3 = ramp(2 * 4 * 5, -0.5f);
+  std::reverse(a3.begin(), a3.end());
+  std::vector<HostTensor> inputs;
+  for (auto [shape, data] :
+       {std::pair{std::vector<int64_t>{2, 1, 3, 4}, &a},
+        std::pair{std::vector<int64_t>{2, 3, 4}, &a3},
+        std::pair{std::vector<int64_t>{2, 4, 5}, &b3}}) {
+    auto t = HostTensor::fromVector(shape, *data);
+    ASSERT_TRUE(t.ok()) << t.status().message();
+    inputs.push_back(std::move(*t));
+  }
+  auto out = (*model)->run(inputs);
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  ASSERT_EQ(out->size(), 2u);
+  ASSERT_EQ((*out)[0].shape(), (std::vector<int64_t>{2, 3, 3, 2}));
+  ASSERT_EQ((*out)[1].shape(), (std::vector<int64_t>{2, 3, 5}));
+  const float *y = (*out)[0].data<float>();
+  for (int64_t i = 0; i < 2; ++i)
+    for (int64_t j = 0; j < 3; ++j)
+      for (int64_t m = 0; m < 3; ++m)
+        for (int64_t n = 0; n < 2; ++n) {
+          double want = 0;
+          for (int64_t k = 0; k < 4; ++k)
+            want += double(a[(i * 3 + m) * 4 + k]) * w[(j * 4 + k) * 2 + n];
+          EXPECT_NEAR(y[((i * 3 + j) * 3 + m) * 2 + n], want, 1e-5)
+              << i << "," << j << "," << m << "," << n;
+        }
+  const float *z = (*out)[1].data<float>();
+  for (int64_t i = 0; i < 2; ++i)
+    for (int64_t m = 0; m < 3; ++m)
+      for (int64_t n = 0; n < 5; ++n) {
+        double want = 0;
+        for (int64_t k = 0; k < 4; ++k)
+          want += double(a3[(i * 3 + m) * 4 + k]) * b3[(i * 4 + k) * 5 + n];
+        EXPECT_NEAR(z[(i * 3 + m) * 5 + n], want, 1e-5)
+            << i << "," << m << "," << n;
+      }
+}
+
+TEST(ONNXErrors, MatMulShapesItRefuses) {
+  Graph g;
+  g.input("a", {2, 3, 4});
+  g.input("v", {4});
+  g.node("MatMul", {"a", "v"}, {"y"}, "mv");
+  g.output("y");
+  EXPECT_NE(convertError(g).find("node 0 (MatMul 'mv'): A [2,3,4] x B [4]: "
+                                 "a 1-D operand (vector MatMul) is not "
+                                 "supported"),
+            std::string::npos)
+      << convertError(g);
+
+  Graph h;
+  h.input("a", {2, 3, 4});
+  h.input("b", {3, 4, 5});
+  h.node("MatMul", {"a", "b"}, {"y"}, "mm");
+  h.output("y");
+  EXPECT_NE(convertError(h).find("node 0 (MatMul 'mm'): A [2,3,4] and B "
+                                 "[3,4,5]: batch dims do not broadcast"),
+            std::string::npos)
+      << convertError(h);
+
+  // With a symbolic batch, a broadcast along dim 0 would be decided with
+  // the batch taken as 1.
+  Graph s;
+  s.input("a", {-1, 3, 4});
+  s.weight("w", {1, 4, 5}, ramp(20, 1.0f));
+  s.node("MatMul", {"a", "w"}, {"y"}, "mm");
+  s.output("y");
+  EXPECT_NE(convertError(s).find("node 0 (MatMul 'mm'): A [1,3,4] x B "
+                                 "[1,4,5]: with a symbolic batch, both "
+                                 "operands must be computed values"),
+            std::string::npos)
+      << convertError(s);
+}
+
 // y = MaxPool(Relu(Conv(x))) with 2 groups, stride 2, asymmetric pads and
 // a ceil-mode pool, computed here directly in NCHW.
 TEST(ONNXCompiled, GroupedConvChainMatchesDirectNCHW) {

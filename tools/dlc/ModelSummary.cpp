@@ -19,9 +19,10 @@ namespace dlc::tool {
 
 const char *const kFlopsExplanation =
     "FLOPs count 2 per multiply-accumulate in conv/depthwise/dense "
-    "(bias and fused activations not counted), 1 per window element of each "
-    "pooled output, 1 per output element of elementwise ops, batch norm and "
-    "softmax; reshape/flatten/transpose/concat/pad/dropout count 0.";
+    "and batch matmul (bias and fused activations not counted), 1 per window "
+    "element of each pooled output, 1 per output element of elementwise ops, "
+    "batch norm and softmax; reshape/flatten/transpose/concat/pad/dropout "
+    "count 0.";
 
 namespace {
 
@@ -45,6 +46,8 @@ int64_t opFlops(Operation *op) {
   }
   if (auto dense = dyn_cast<DenseOp>(op))
     return 2 * outElems * dims(dense.getWeight())[0]; // weight [K, M]
+  if (auto mm = dyn_cast<BatchMatmulOp>(op))
+    return 2 * outElems * dims(mm.getLhs()).back(); // lhs [..., M, K]
   if (auto pool = dyn_cast<MaxPool2DOp>(op))
     return outElems * pool.getWindow()[0] * pool.getWindow()[1];
   if (auto pool = dyn_cast<AvgPool2DOp>(op))
@@ -215,7 +218,8 @@ StatusOr<ModelSummary> summarizeModel(const ModelFile &file) {
     summary.totalFlops += layer.flops;
     if (op.type() == fb::OpType::CONV_2D ||
         op.type() == fb::OpType::DEPTHWISE_CONV_2D ||
-        op.type() == fb::OpType::DENSE)
+        op.type() == fb::OpType::DENSE ||
+        op.type() == fb::OpType::BATCH_MATMUL)
       summary.matmulFlops += layer.flops;
     summary.layers.push_back(std::move(layer));
   }

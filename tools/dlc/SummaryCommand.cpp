@@ -121,7 +121,7 @@ void printTable(const ModelSummary &s, const std::string &path) {
   std::printf("Total params: %s (%s bytes, %.2f KiB)\n",
               withCommas(s.totalParams).c_str(),
               withCommas(s.paramBytes).c_str(), s.paramBytes / 1024.0);
-  std::printf("Total FLOPs per image: %s (%s; conv/dense: %s)\n",
+  std::printf("Total FLOPs per image: %s (%s; conv/dense/matmul: %s)\n",
               withCommas(s.totalFlops).c_str(),
               scaled(double(s.totalFlops), "FLOP").c_str(),
               withCommas(s.matmulFlops).c_str());

@@ -1,5 +1,6 @@
 #include "dlc/reference/conv.h"
 
+#include <algorithm>
 #include <string>
 
 namespace dlc::ref {
@@ -169,6 +170,35 @@ RefTensor dense(const RefTensor &input, const RefTensor &weight,
       out.data[r * m + j] =
           static_cast<float>(applyActivation(acc, activation, leakyAlpha));
     }
+  return out;
+}
+
+RefTensor batchMatmul(const RefTensor &a, const RefTensor &b) {
+  checkConsistent(a, "batch_matmul a");
+  checkConsistent(b, "batch_matmul b");
+  const size_t rank = a.shape.size();
+  if (rank < 3 || b.shape.size() != rank ||
+      !std::equal(a.shape.begin(), a.shape.end() - 2, b.shape.begin()) ||
+      a.shape[rank - 1] != b.shape[rank - 2])
+    throw RefError("batch_matmul: a " + shapeToString(a.shape) + " and b " +
+                   shapeToString(b.shape) +
+                   " are not [..., M, K] and [..., K, N] of rank >= 3");
+  const int64_t m = a.shape[rank - 2], k = a.shape[rank - 1],
+                n = b.shape[rank - 1];
+  std::vector<int64_t> outShape = a.shape;
+  outShape.back() = n;
+  RefTensor out = zeros(outShape);
+  const int64_t batches = numElements(
+      std::vector<int64_t>(a.shape.begin(), a.shape.end() - 2));
+  for (int64_t g = 0; g < batches; ++g)
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        double acc = 0.0;
+        for (int64_t p = 0; p < k; ++p)
+          acc += static_cast<double>(a.data[(g * m + i) * k + p]) *
+                 b.data[(g * k + p) * n + j];
+        out.data[(g * m + i) * n + j] = static_cast<float>(acc);
+      }
   return out;
 }
 

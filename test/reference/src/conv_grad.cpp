@@ -175,4 +175,38 @@ WeightGrads denseBackward(const RefTensor &dy, const RefTensor &input,
                      toTensor({m}, db)};
 }
 
+BinaryGrads batchMatmulBackward(const RefTensor &dy, const RefTensor &a,
+                                const RefTensor &b) {
+  // The forward checks the shapes (and gives dy's).
+  const RefTensor y = batchMatmul(a, b);
+  if (dy.shape != y.shape)
+    throw RefError("batch_matmul backward: dy " + shapeToString(dy.shape) +
+                   " is not " + shapeToString(y.shape));
+  const size_t rank = a.shape.size();
+  const int64_t m = a.shape[rank - 2], k = a.shape[rank - 1],
+                n = b.shape[rank - 1];
+  const int64_t batches = numElements(
+      std::vector<int64_t>(a.shape.begin(), a.shape.end() - 2));
+  BinaryGrads g{zeros(a.shape), zeros(b.shape)};
+  for (int64_t h = 0; h < batches; ++h) {
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t p = 0; p < k; ++p) {
+        double acc = 0.0;
+        for (int64_t j = 0; j < n; ++j)
+          acc += static_cast<double>(dy.data[(h * m + i) * n + j]) *
+                 b.data[(h * k + p) * n + j];
+        g.lhs.data[(h * m + i) * k + p] = static_cast<float>(acc);
+      }
+    for (int64_t p = 0; p < k; ++p)
+      for (int64_t j = 0; j < n; ++j) {
+        double acc = 0.0;
+        for (int64_t i = 0; i < m; ++i)
+          acc += static_cast<double>(a.data[(h * m + i) * k + p]) *
+                 dy.data[(h * m + i) * n + j];
+        g.rhs.data[(h * k + p) * n + j] = static_cast<float>(acc);
+      }
+  }
+  return g;
+}
+
 } // namespace dlc::ref

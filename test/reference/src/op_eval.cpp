@@ -174,6 +174,10 @@ RefTensor evaluateOp(const fb::Operator &op, const Inputs &in) {
     return dense(required(in, 0, "input"), required(in, 1, "weight"),
                  optional(in, 2), o.activation, o.leaky_alpha);
   }
+  case fb::OpType::BATCH_MATMUL:
+    expectNoOptions(op);
+    expectInputCount(in, 2, 2);
+    return batchMatmul(required(in, 0, "a"), required(in, 1, "b"));
   case fb::OpType::MAX_POOL_2D:
   case fb::OpType::AVG_POOL_2D:
     return evalPool(op, in);

@@ -199,6 +199,12 @@ Grads backwardOp(const fb::Operator &op, const Inputs &in, const RefTensor &dy,
   case fb::OpType::MUL:
   case fb::OpType::DIV:
     return binaryGrads(op, in, dy);
+  case fb::OpType::BATCH_MATMUL: {
+    expectInputCount(in, 2, 2);
+    BinaryGrads g = batchMatmulBackward(dy, required(in, 0, "a"),
+                                        required(in, 1, "b"));
+    return {std::move(g.lhs), std::move(g.rhs)};
+  }
   case fb::OpType::CONCAT: {
     auto o =
         resolveOptions<fb::ConcatOptionsT>(op, fb::OpOptions::ConcatOptions);

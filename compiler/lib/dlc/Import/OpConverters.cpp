@@ -32,6 +32,7 @@ std::optional<OpArity> fbimport::getOpArity(OpType type) {
   case OpType::SUB:
   case OpType::MUL:
   case OpType::DIV:
+  case OpType::BATCH_MATMUL:
     return OpArity{2, 2, 0};
   case OpType::CONCAT:
     return OpArity{1, -1, 0};
@@ -221,6 +222,8 @@ FailureOr<Value> fbimport::convertOperator(OpInfo &info) {
     return convertBinary<MulOp>(info);
   case OpType::DIV:
     return convertBinary<DivOp>(info);
+  case OpType::BATCH_MATMUL:
+    return convertBinary<BatchMatmulOp>(info);
   case OpType::RELU:
     return convertUnary<ReluOp>(info);
   case OpType::RELU6:

@@ -1,4 +1,4 @@
-//===- ConvPatterns.cpp - conv2d, depthwise, fused conv, dense ------------===//
+//===- ConvPatterns.cpp - convolutions, dense, batch_matmul ---------------===//
 //
 // Convolutions accumulate into an init that already holds the bias (or
 // zeros), so the bias costs no extra pass over the output. The activation
@@ -200,11 +200,58 @@ struct DenseLowering : OpConversionPattern<DenseOp> {
   }
 };
 
+/// `linalg.batch_matmul` has one batch dim: the leading dims of a rank > 3
+/// batch_matmul are collapsed into it (a reshape of contiguous dims, free
+/// after bufferization) and expanded back on the result. It is not marked a
+/// fusion root: the code generator lowers it to plain loops.
+struct BatchMatmulLowering : OpConversionPattern<BatchMatmulOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(BatchMatmulOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    int64_t rank = type.getRank();
+    // Groups of the collapse: all batch dims, then M (or K), then the last.
+    SmallVector<ReassociationIndices> groups(3);
+    for (int64_t d = 0; d < rank - 2; ++d)
+      groups[0].push_back(d);
+    groups[1].push_back(rank - 2);
+    groups[2].push_back(rank - 1);
+    int64_t batch = 1;
+    for (int64_t size : type.getShape().drop_back(2))
+      batch *= size;
+    auto collapse = [&](Value v) -> Value {
+      if (rank == 3)
+        return v;
+      ArrayRef<int64_t> shape = cast<RankedTensorType>(v.getType()).getShape();
+      auto flat = RankedTensorType::get(
+          {batch, shape[rank - 2], shape[rank - 1]}, type.getElementType());
+      return tensor::CollapseShapeOp::create(rewriter, loc, flat, v, groups);
+    };
+    Value lhs = collapse(adaptor.getLhs()), rhs = collapse(adaptor.getRhs());
+    auto flatType = RankedTensorType::get(
+        {batch, type.getDimSize(rank - 2), type.getDimSize(rank - 1)},
+        type.getElementType());
+    Value init = createFilled(rewriter, loc, flatType, 0.0f);
+    Value result = linalg::BatchMatmulOp::create(rewriter, loc,
+                                                 TypeRange{flatType},
+                                                 ValueRange{lhs, rhs},
+                                                 ValueRange{init})
+                       .getResult(0);
+    if (rank > 3)
+      result = tensor::ExpandShapeOp::create(rewriter, loc, type, result,
+                                             groups);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 } // namespace
 
 void populateConvPatterns(RewritePatternSet &patterns) {
   patterns.add<Conv2DLowering, DepthwiseConv2DLowering, FusedConv2DLowering,
-               DenseLowering>(patterns.getContext());
+               DenseLowering, BatchMatmulLowering>(patterns.getContext());
 }
 
 } // namespace dlc

@@ -144,11 +144,22 @@ bool Converter::onlyFeedsConstantMatrices(const std::string &name) const {
       if (a.name() == "transA" && a.i() != 0)
         return false;
     const std::string &b = user.input(1);
-    bool isInit = false;
+    // Only a matrix B: a batched MatMul has no weight rows to permute.
+    bool isInit = false, isMatrix = false;
     for (const onnx::TensorProto &t : graph_.initializer())
-      isInit = isInit || t.name() == b;
+      if (t.name() == b) {
+        isInit = true;
+        isMatrix = t.dims_size() == 2;
+      }
     auto constant = constantNodes_.find(b);
     if (!isInit && (constant == constantNodes_.end() || constant->second > n))
+      return false;
+    if (!isInit)
+      for (const onnx::AttributeProto &a :
+           graph_.node(constant->second).attribute())
+        if (a.name() == "value")
+          isMatrix = a.t().dims_size() == 2;
+    if (!isMatrix)
       return false;
   }
   return true;

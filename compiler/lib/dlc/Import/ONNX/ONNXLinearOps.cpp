@@ -1,6 +1,7 @@
 //===- ONNXLinearOps.cpp - Gemm and MatMul --------------------------------===//
 //
-// Both become dlc's dense op ([N, K] x [K, M] + bias). A weight known at
+// Both become dlc's dense op ([N, K] x [K, M] + bias), except a MatMul
+// whose B has batch dims, which becomes BATCH_MATMUL. A weight known at
 // import is transposed and scaled by alpha once, here, and a bias that is a
 // row vector becomes dense's bias; anything else (weights given as graph
 // inputs, matrix or scalar biases) is computed with transposes and
@@ -9,6 +10,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "ONNXConverterImpl.h"
+
+#include "dlc/runtime/OpSchema.h"
 
 #include <algorithm>
 
@@ -150,6 +153,86 @@ Status convertGemm(Converter &c) {
   return c.setOutput(0, std::move(out));
 }
 
+namespace {
+/// `v` (rank <= the rank of `shape`) as a dlc tensor of exactly `shape`
+/// (batch dims, then its two matrix dims), in ONNX's layout. Missing
+/// leading dims are added by a reshape; size-1 batch dims that the other
+/// operand makes larger are materialized by adding zeros of the broadcast
+/// batch shape (dlc's add broadcasts like NumPy; batch_matmul does not).
+StatusOr<int32_t> batchedOperand(Converter &c, const Value &v,
+                                 const std::vector<int64_t> &shape,
+                                 const std::string &which) {
+  if (v.shape == shape)
+    return c.tensorIn(v, {});
+  std::vector<int64_t> extended(shape.size() - v.shape.size(), 1);
+  extended.insert(extended.end(), v.shape.begin(), v.shape.end());
+  if (extended == shape) {
+    auto t = c.tensorIn(v, {});
+    if (!t.ok())
+      return t.status();
+    return c.reshape(c.uniqueName(which + "_rank"), *t, shape, false);
+  }
+  Value zeros;
+  zeros.name = c.uniqueName(which + "_zeros");
+  zeros.constant = true;
+  zeros.shape = shape;
+  zeros.shape[shape.size() - 2] = zeros.shape[shape.size() - 1] = 1;
+  zeros.floats.assign(numElements(zeros.shape), 0.0f);
+  auto sum = binaryValues(c, fb::OpType::ADD, v, zeros,
+                          c.uniqueName(which + "_broadcast"));
+  if (!sum.ok())
+    return sum.status();
+  return c.tensorIn(*sum, {});
+}
+
+/// numpy.matmul with batch dims on B (and maybe A): the batch dims
+/// broadcast, then one BATCH_MATMUL multiplies matrix by matrix.
+Status convertBatchedMatMul(Converter &c, const Value &a, const Value &b) {
+  const std::vector<int64_t> &as = a.shape, &bs = b.shape;
+  size_t rank = std::max(as.size(), bs.size());
+  if (rank > size_t(kMaxModelRank))
+    return c.error("batched MatMul of rank " + std::to_string(rank) +
+                   " exceeds dlc's rank limit " +
+                   std::to_string(kMaxModelRank));
+  std::vector<int64_t> batch(rank - 2);
+  for (size_t i = 0; i < rank - 2; ++i) {
+    auto dim = [&](const std::vector<int64_t> &s) {
+      size_t lead = rank - s.size();
+      return i < lead ? int64_t(1) : s[i - lead];
+    };
+    int64_t da = dim(as), db = dim(bs);
+    if (da != db && da != 1 && db != 1)
+      return c.error("A " + shapeString(as) + " and B " + shapeString(bs) +
+                     ": batch dims do not broadcast");
+    batch[i] = da == 1 ? db : da;
+  }
+  // With a symbolic batch, dim 0 of a computed value is the batch, known
+  // only at compile time: it must line up on both sides with no broadcast,
+  // which would be decided here with the batch taken as 1.
+  bool sameBatch = as.size() == bs.size() && !a.constant && !b.constant &&
+                   std::equal(as.begin(), as.end() - 2, bs.begin());
+  if (!sameBatch && !c.checkBatchKept(a.constant ? b : a, false).ok())
+    return c.error("A " + shapeString(as) + " x B " + shapeString(bs) +
+                   ": with a symbolic batch, both operands must be computed "
+                   "values with equal batch dims; export the model with a "
+                   "fixed batch size");
+  int64_t M = as[as.size() - 2], K = as.back(), N = bs.back();
+  std::vector<int64_t> aShape = batch, bShape = batch, outShape = batch;
+  aShape.insert(aShape.end(), {M, K});
+  bShape.insert(bShape.end(), {K, N});
+  outShape.insert(outShape.end(), {M, N});
+  auto at = batchedOperand(c, a, aShape, "a");
+  if (!at.ok())
+    return at.status();
+  auto bt = batchedOperand(c, b, bShape, "b");
+  if (!bt.ok())
+    return bt.status();
+  int32_t y = c.builder().addTensor(c.opName());
+  c.builder().addOp(fb::OpType::BATCH_MATMUL, c.opName(), {*at, *bt}, {y});
+  return c.setOutput(0, c.dynamicValue(y, outShape, {}));
+}
+} // namespace
+
 Status convertMatMul(Converter &c) {
   DLC_RETURN_IF_ERROR(c.checkArity(2, 2));
   DLC_RETURN_IF_ERROR(c.checkAttributes({}));
@@ -160,14 +243,20 @@ Status convertMatMul(Converter &c) {
   if (!b.ok())
     return b.status();
   const std::vector<int64_t> &as = (*a)->shape, &bs = (*b)->shape;
-  if (as.size() < 2 || bs.size() != 2)
+  if (as.size() < 2 || bs.size() < 2)
     return c.error("A " + shapeString(as) + " x B " + shapeString(bs) +
-                   ": only A of rank >= 2 times a matrix B is supported "
-                   "(batched or vector MatMul is not)");
+                   ": a 1-D operand (vector MatMul) is not supported");
   int64_t K = as.back();
-  if (bs[0] != K)
+  if (bs[bs.size() - 2] != K)
     return c.error("A " + shapeString(as) + " and B " + shapeString(bs) +
                    " do not multiply");
+  if (bs.size() > 2) {
+    // A Flatten result left in NHWC column order only feeds a matrix B
+    // (onlyFeedsConstantMatrices), so the batched path never sees one.
+    if (!(*a)->columnOrder.empty())
+      return c.error("internal: a reordered Flatten feeds a batched MatMul");
+    return convertBatchedMatMul(c, **a, **b);
+  }
   const std::vector<int64_t> *order;
   auto at = matrixA(c, **a, {}, order);
   if (!at.ok())

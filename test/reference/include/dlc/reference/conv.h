@@ -35,6 +35,10 @@ RefTensor dense(const RefTensor &input, const RefTensor &weight,
                 dlc::fb::Activation activation = dlc::fb::Activation::NONE,
                 float leakyAlpha = 0.2f);
 
+/// a [..., M, K] x b [..., K, N] -> [..., M, N], matrix by matrix: both of
+/// the same rank >= 3 with equal batch dims (no broadcasting).
+RefTensor batchMatmul(const RefTensor &a, const RefTensor &b);
+
 } // namespace dlc::ref
 
 #endif // DLC_REFERENCE_CONV_H

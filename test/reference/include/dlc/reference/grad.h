@@ -121,6 +121,11 @@ BinaryGrads mulBackward(const RefTensor &dy, const RefTensor &lhs,
 BinaryGrads divBackward(const RefTensor &dy, const RefTensor &lhs,
                         const RefTensor &rhs);
 
+/// Gradients of batchMatmul(a, b): lhs = dy x b^T, rhs = a^T x dy, matrix
+/// by matrix.
+BinaryGrads batchMatmulBackward(const RefTensor &dy, const RefTensor &a,
+                                const RefTensor &b);
+
 // ---- Data movement --------------------------------------------------------
 
 /// Also the backward of flatten: the data is unchanged, only the shape.

@@ -150,6 +150,27 @@ def Dlc_DenseOp : Dlc_Op<"dense", [Pure, InferTypeOpAdaptor]> {
   let hasVerifier = 1;
 }
 
+def Dlc_BatchMatmulOp : Dlc_Op<"batch_matmul", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Matrix products over batch dims: [..., M, K] x [..., K, N]";
+  let description = [{
+    `output[b..., m, n] = sum_k lhs[b..., m, k] * rhs[b..., k, n]`. Both
+    operands have the same rank >= 3 and equal leading (batch) dims: the op
+    does not broadcast them, front ends materialize a broadcast first (so
+    the lowering is one `linalg.batch_matmul` over the collapsed batch).
+
+    Example:
+    ```mlir
+    %y = dlc.batch_matmul %a, %b
+         : (tensor<2x3x4x5xf32>, tensor<2x3x5x6xf32>) -> tensor<2x3x4x6xf32>
+    ```
+  }];
+  let arguments = (ins Dlc_F32Tensor:$lhs, Dlc_F32Tensor:$rhs);
+  let results = (outs Dlc_F32Tensor:$output);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // Pooling
 //===----------------------------------------------------------------------===//

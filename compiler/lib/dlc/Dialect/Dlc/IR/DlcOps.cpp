@@ -189,6 +189,41 @@ LogicalResult DenseOp::verify() {
   return verifyBias(*this, getBias(), getType().getDimSize(1));
 }
 
+/// Ranks, batch dims and K are all this op's verifier checks: the inferred
+/// type is compared with the declared one by InferTypeOpAdaptor.
+LogicalResult BatchMatmulOp::inferReturnTypes(MLIRContext *ctx,
+                                              std::optional<Location> loc,
+                                              Adaptor adaptor,
+                                              SmallVectorImpl<Type> &types) {
+  auto lhs = cast<ShapedType>(adaptor.getLhs().getType());
+  auto rhs = cast<ShapedType>(adaptor.getRhs().getType());
+  if (lhs.getRank() < 3 || lhs.getRank() != rhs.getRank())
+    return inferError(loc, "expects operands of the same rank >= 3, got " +
+                               Twine(lhs.getRank()) + " and " +
+                               Twine(rhs.getRank()));
+  int64_t rank = lhs.getRank();
+  auto known = [](int64_t a, int64_t b) {
+    return !ShapedType::isDynamic(a) && !ShapedType::isDynamic(b);
+  };
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < rank - 2; ++d) {
+    int64_t a = lhs.getDimSize(d), b = rhs.getDimSize(d);
+    if (known(a, b) && a != b)
+      return inferError(loc, "batch dim " + Twine(d) + " differs: " +
+                                 Twine(a) + " vs " + Twine(b) +
+                                 " (broadcast it before)");
+    shape.push_back(ShapedType::isDynamic(a) ? b : a);
+  }
+  int64_t k = lhs.getDimSize(rank - 1), k2 = rhs.getDimSize(rank - 2);
+  if (known(k, k2) && k != k2)
+    return inferError(loc, "contraction sizes differ: lhs has K = " +
+                               Twine(k) + ", rhs " + Twine(k2));
+  shape.push_back(lhs.getDimSize(rank - 2));
+  shape.push_back(rhs.getDimSize(rank - 1));
+  types.push_back(f32Tensor(ctx, shape));
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Pools
 //===----------------------------------------------------------------------===//

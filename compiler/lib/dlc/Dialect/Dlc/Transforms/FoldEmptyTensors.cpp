@@ -84,9 +84,9 @@ LogicalResult foldEmptyOperand(Operation *op) {
     foldEmptyDense(dense);
     return success();
   }
-  if (isa<MatmulOp, ReduceToShapeOp>(op)) {
-    // A matmul reading an empty operand with a non-empty result has
-    // K == 0; a reduce_to_shape sums over the empty dims. Both are 0.
+  if (isa<MatmulOp, BatchMatmulOp, ReduceToShapeOp>(op)) {
+    // A (batch) matmul reading an empty operand with a non-empty result
+    // has K == 0; a reduce_to_shape sums over the empty dims. All are 0.
     Value zeros = createZeros(
         builder, op->getLoc(),
         cast<RankedTensorType>(op->getResult(0).getType()));

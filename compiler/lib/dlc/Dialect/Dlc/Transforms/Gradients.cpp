@@ -193,6 +193,23 @@ LogicalResult ReverseModeBuilder::differentiate(Operation *op) {
            MatmulOp::create(b, loc, dz, dense.getWeight(), false, true));
     return success();
   }
+  if (auto mm = dyn_cast<BatchMatmulOp>(op)) {
+    // d lhs = dy x rhs^T, d rhs = lhs^T x dy, matrix by matrix: the
+    // transposes swap the two matrix dims and keep the batch dims.
+    int64_t rank = mm.getType().getRank();
+    SmallVector<int64_t> swap = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+    std::swap(swap[rank - 2], swap[rank - 1]);
+    auto transposed = [&](Value v) -> Value {
+      return TransposeOp::create(b, loc, v, ArrayRef<int64_t>(swap));
+    };
+    if (needsGradient(mm.getLhs()))
+      seed(mm.getLhs(),
+           BatchMatmulOp::create(b, loc, dy, transposed(mm.getRhs())));
+    if (needsGradient(mm.getRhs()))
+      seed(mm.getRhs(),
+           BatchMatmulOp::create(b, loc, transposed(mm.getLhs()), dy));
+    return success();
+  }
   if (isa<MaxPool2DOp, AvgPool2DOp>(op)) {
     // pool2d_grad has no dilations: a dilated pool is fine only where no
     // gradient flows through it (e.g. on the model's input).
