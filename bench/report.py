@@ -257,7 +257,7 @@ def _fused_memory_targets(results):
 
 
 def targets_table(results):
-    """The speed targets of issue 3. With alternating rounds (the default),
+    """dlc's speed targets. With alternating rounds (the default),
     each ratio is taken within a round and the median over rounds decides;
     without them, from the medians of the main table, each system at its best
     thread count."""
@@ -268,7 +268,7 @@ def targets_table(results):
         out = rounds.target_rows(info)
         out += [[what, value, "–", "–", "–", goal, verdict[ok]]
                 for what, value, goal, ok in fixed]
-        text = table(["target (issue 3)", "median", "range", "rounds met", "all rounds",
+        text = table(["speed target", "median", "range", "rounds met", "all rounds",
                       "goal", "verdict"], out, ["l", "r", "r", "r", "r", "r", "l"])
         quiet = rounds.quiet_rounds(info)
         others = sorted(s.get("other cores") or 0.0 for s in info["samples"])
@@ -319,7 +319,7 @@ def targets_table(results):
             add("batch 64: %s 2 threads vs 1" % system, "%.2f×" % r, "≥ 1.7×", r >= 1.7)
     for t in fixed:
         add(*t)
-    return table(["target (issue 3)", "measured", "goal", ""], out, ["l", "r", "r", "l"])
+    return table(["speed target", "measured", "goal", ""], out, ["l", "r", "r", "l"])
 
 
 def render(results, model_name):

@@ -1,4 +1,4 @@
-"""The speed targets of issue 3, measured in alternating rounds.
+"""dlc's speed targets, measured in alternating rounds.
 
 This machine is a shared VM whose speed drifts by up to a third within
 minutes: the same `dlc bench` call gave 2.2 ms and 2.9 ms a minute apart. The

@@ -120,6 +120,19 @@ std::unique_ptr<ModelFile> open(StatusOr<std::vector<uint8_t>> bytes) {
   return file.ok() ? std::move(*file) : nullptr;
 }
 
+/// Converts `g` and JIT-compiles it for `batch`; null (with the failure
+/// reported) if either step fails.
+std::unique_ptr<CompiledModel> compileGraph(const Graph &g, int64_t batch) {
+  std::unique_ptr<ModelFile> file = open(g.convert());
+  if (!file)
+    return nullptr;
+  CompileOptions options;
+  options.batchSize = batch;
+  auto model = jitCompile(*file, options);
+  EXPECT_TRUE(model.ok()) << model.status().message();
+  return model.ok() ? std::move(*model) : nullptr;
+}
+
 int countOps(const ModelFile &f, fb::OpType type) {
   int n = 0;
   for (const fb::Operator *op : *f.model()->graph()->operators())
@@ -394,12 +407,10 @@ TEST(ONNXCompiled, GraphWithoutInputs) {
   g.node("Relu", {"m"}, {"y"});
   g.output("y");
   g.output("c");
-  auto file = open(g.convert());
-  ASSERT_TRUE(file);
-  auto model = jitCompile(*file, CompileOptions());
-  ASSERT_TRUE(model.ok()) << model.status().message();
-  EXPECT_EQ((*model)->desc().num_inputs, 0);
-  auto out = (*model)->run({});
+  std::unique_ptr<CompiledModel> model = compileGraph(g, 1);
+  ASSERT_TRUE(model);
+  EXPECT_EQ(model->desc().num_inputs, 0);
+  auto out = model->run({});
   ASSERT_TRUE(out.ok()) << out.status().message();
   ASSERT_EQ(out->size(), 2u);
   // c * w = [[1 + 3, -2 + 3], [-4 - 6, 5 - 6]] before the ReLU.
@@ -426,21 +437,15 @@ TEST(ONNXCompiled, GemmAndMatMulWithEmptyInnerDimension) {
   g.node("MatMul", {"a", "m"}, {"z"});
   g.output("y");
   g.output("z");
-  auto converted = g.convert();
-  ASSERT_TRUE(converted.ok()) << converted.status().message();
-  auto file = open(std::move(converted));
-  ASSERT_TRUE(file);
-  CompileOptions options;
-  options.batchSize = 2;
-  auto model = jitCompile(*file, options);
-  ASSERT_TRUE(model.ok()) << model.status().message();
+  std::unique_ptr<CompiledModel> model = compileGraph(g, 2);
+  ASSERT_TRUE(model);
   std::vector<HostTensor> inputs;
   for (std::vector<int64_t> shape : {std::vector<int64_t>{4, 0}, {0, 2}}) {
     auto t = HostTensor::create(DType::F32, shape);
     ASSERT_TRUE(t.ok());
     inputs.push_back(std::move(*t));
   }
-  auto out = (*model)->run(inputs);
+  auto out = model->run(inputs);
   ASSERT_TRUE(out.ok()) << out.status().message();
   ASSERT_EQ(out->size(), 2u);
   ASSERT_EQ((*out)[0].shape(), (std::vector<int64_t>{4, 3}));
@@ -463,13 +468,9 @@ TEST(ONNXCompiled, TransposedBatchRunsWhole) {
   g.input("x", {2, 3, 4});
   Graph::ints(g.node("Transpose", {"x"}, {"y"}), "perm", {2, 1, 0});
   g.output("y");
-  auto file = open(g.convert());
-  ASSERT_TRUE(file);
-  CompileOptions options;
-  options.batchSize = 2;
-  auto model = jitCompile(*file, options);
-  ASSERT_TRUE(model.ok()) << model.status().message();
-  EXPECT_TRUE((*model)->runsWhole());
+  std::unique_ptr<CompiledModel> model = compileGraph(g, 2);
+  ASSERT_TRUE(model);
+  EXPECT_TRUE(model->runsWhole());
   auto x = HostTensor::create(DType::F32, {2, 3, 4});
   ASSERT_TRUE(x.ok());
   for (int64_t i = 0; i < 24; ++i)
@@ -478,7 +479,7 @@ TEST(ONNXCompiled, TransposedBatchRunsWhole) {
   inputs.push_back(std::move(*x));
   RunOptions two;
   two.threads = 2;
-  auto out = (*model)->run(inputs, two);
+  auto out = model->run(inputs, two);
   ASSERT_TRUE(out.ok()) << out.status().message();
   ASSERT_EQ((*out)[0].shape(), (std::vector<int64_t>{4, 3, 2}));
   const float *y = (*out)[0].data<float>();
@@ -493,7 +494,7 @@ TEST(ONNXCompiled, TransposedBatchRunsWhole) {
   ASSERT_TRUE(other.ok());
   std::vector<HostTensor> wrong;
   wrong.push_back(std::move(*other));
-  auto refused = (*model)->run(wrong);
+  auto refused = model->run(wrong);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().message(),
             "model.fb: input 0 'x': expected float32 [2, 3, 4], got float32 "
@@ -516,12 +517,8 @@ TEST(ONNXCompiled, BatchedMatMulBroadcastsBatchDims) {
   g.node("MatMul", {"a3", "b3"}, {"z"});
   g.output("y");
   g.output("z");
-  auto file = open(g.convert());
-  ASSERT_TRUE(file);
-  CompileOptions options;
-  options.batchSize = 2;
-  auto model = jitCompile(*file, options);
-  ASSERT_TRUE(model.ok()) << model.status().message();
+  std::unique_ptr<CompiledModel> model = compileGraph(g, 2);
+  ASSERT_TRUE(model);
   std::vector<float> a = ramp(2 * 3 * 4, 0.25f), a3 = ramp(2 * 3 * 4, 1.0f),
                      b3 = ramp(2 * 4 * 5, -0.5f);
   std::reverse(a3.begin(), a3.end());
@@ -534,7 +531,7 @@ TEST(ONNXCompiled, BatchedMatMulBroadcastsBatchDims) {
     ASSERT_TRUE(t.ok()) << t.status().message();
     inputs.push_back(std::move(*t));
   }
-  auto out = (*model)->run(inputs);
+  auto out = model->run(inputs);
   ASSERT_TRUE(out.ok()) << out.status().message();
   ASSERT_EQ(out->size(), 2u);
   ASSERT_EQ((*out)[0].shape(), (std::vector<int64_t>{2, 3, 3, 2}));
@@ -618,19 +615,15 @@ TEST(ONNXCompiled, GroupedConvChainMatchesDirectNCHW) {
   Graph::ints(pool, "strides", {2, 2});
   Graph::integer(pool, "ceil_mode", 1);
   g.output("y");
-  auto file = open(g.convert());
-  ASSERT_TRUE(file);
-  CompileOptions options;
-  options.batchSize = N;
-  auto model = jitCompile(*file, options);
-  ASSERT_TRUE(model.ok()) << model.status().message();
+  std::unique_ptr<CompiledModel> model = compileGraph(g, N);
+  ASSERT_TRUE(model);
   auto x = HostTensor::create(DType::F32, {N, C, H, W});
   ASSERT_TRUE(x.ok());
   for (int64_t i = 0; i < x->numElements(); ++i)
     x->data<float>()[i] = std::sin(0.37f * static_cast<float>(i));
   std::vector<HostTensor> inputs;
   inputs.push_back(std::move(*x));
-  auto out = (*model)->run(inputs);
+  auto out = model->run(inputs);
   ASSERT_TRUE(out.ok()) << out.status().message();
 
   // Direct computation.
