@@ -69,6 +69,26 @@ func.func @not_a_root(%act: tensor<1x4x4x8xf32>) -> tensor<1x2x2x8xf32> {
 
 // -----
 
+// conv1 of the reference CNN as a conv: a 3x3x1 filter has its columns
+// unrolled, so all 9 filter positions stay in registers, one vector each per
+// channel vector. 32 channels (two vectors) would need 18 filter vectors + 26
+// accumulators; one vector of 16 channels needs 9 + 13 (and no second image:
+// 26 + 9 would not fit either).
+// CHECK-LABEL: func.func @one_channel_conv
+// CHECK: linalg.conv_2d_nhwc_hwcf
+// CHECK-SAME: dlc.inner_tiles = array<i64: 1, 1, 13, 16>
+// CHECK-SAME: dlc.reduction_tiles = array<i64: 1, 0, 0>
+func.func @one_channel_conv(%x: tensor<2x28x28x1xf32>, %w: tensor<3x3x1x32xf32>) -> tensor<2x26x26x32xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x26x26x32xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<2x26x26x32xf32>) -> tensor<2x26x26x32xf32>
+  %c = linalg.conv_2d_nhwc_hwcf {dlc.fusion_root, dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : tensor<2x28x28x1xf32>, tensor<3x3x1x32xf32>) outs(%f : tensor<2x26x26x32xf32>) -> tensor<2x26x26x32xf32>
+  return %c : tensor<2x26x26x32xf32>
+}
+
+// -----
+
 // A narrow output with 64 channels (the last conv of the reference CNN, 3
 // columns): four vectors per position (12 accumulators instead of 6); with
 // 64 input channels the filter's columns are a loop (reduction tile 1, 1).
