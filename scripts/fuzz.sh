@@ -14,15 +14,8 @@ shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(fuzz_model_file fuzz_npy fuzz_idx fuzz_import fuzz_mlir_parse fuzz_tflite fuzz_onnx)
 
-# libFuzzer and the sanitizer runtimes of clang-22; the normal build does not
-# need them, so they are installed here rather than by install-deps.sh.
-if ! dpkg-query -W -f='${Status}' libclang-rt-22-dev 2>/dev/null \
-    | grep -q "install ok installed"; then
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libclang-rt-22-dev
-fi
+# libFuzzer and the sanitizer runtimes of clang-22.
+scripts/install-sanitizer-runtime.sh
 
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/dlc-ccache}"
 # Builds in this checkout never overlap (the machine has few cores).

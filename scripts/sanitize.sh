@@ -25,14 +25,8 @@ case "${1:-}" in
 --quick) mode=quick; shift ;;
 esac
 
-# The sanitizer runtimes of clang-22 (also needed by scripts/fuzz.sh).
-if ! dpkg-query -W -f='${Status}' libclang-rt-22-dev 2>/dev/null \
-    | grep -q "install ok installed"; then
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libclang-rt-22-dev
-fi
+# The sanitizer runtimes of clang-22.
+scripts/install-sanitizer-runtime.sh
 
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/dlc-ccache}"
 export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-5G}"

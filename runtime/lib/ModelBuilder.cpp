@@ -350,12 +350,20 @@ std::vector<uint8_t> ModelBuilder::finish() const {
 }
 
 Status ModelBuilder::validate(const std::string &name) const {
+  return serializeValidated(name).status();
+}
+
+StatusOr<std::vector<uint8_t>>
+ModelBuilder::serializeValidated(const std::string &name) const {
   StatusOr<std::vector<uint8_t>> bytes = serialize();
   if (!bytes.ok())
     return bytes.status().withPrefix(name);
+  // The checks take their own copy: the bytes are returned as serialized.
   StatusOr<std::unique_ptr<ModelFile>> file =
-      ModelFile::fromBuffer(std::move(*bytes), name);
-  return file.ok() ? Status::success() : file.status();
+      ModelFile::fromBuffer(*bytes, name);
+  if (!file.ok())
+    return file.status();
+  return bytes;
 }
 
 Status ModelBuilder::save(const std::string &path) const {

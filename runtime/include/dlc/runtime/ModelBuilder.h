@@ -132,6 +132,10 @@ public:
   std::vector<uint8_t> finish() const;
   /// Serializes and runs the same checks as ModelFile::open.
   Status validate(const std::string &name = "<model>") const;
+  /// serialize(), returned only if the result passes validate()'s checks
+  /// (errors name `name`): what a converter hands back.
+  StatusOr<std::vector<uint8_t>>
+  serializeValidated(const std::string &name) const;
   /// Writes the model atomically: the old file stays intact on any failure.
   Status save(const std::string &path) const;
 

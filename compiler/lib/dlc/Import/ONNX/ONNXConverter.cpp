@@ -263,11 +263,7 @@ convertONNXToDlc(const uint8_t *data, size_t size, const std::string &name,
                                        model.producer_name() + ")");
   // The result must be a valid dlc model; anything the converter passed
   // through unchecked is refused here, against the .onnx file.
-  DLC_RETURN_IF_ERROR(converter.builder().validate(name));
-  auto bytes = converter.builder().serialize();
-  if (!bytes.ok())
-    return Status::error(name + ": " + bytes.status().message());
-  return bytes;
+  return converter.builder().serializeValidated(name);
 }
 
 } // namespace dlc

@@ -316,11 +316,7 @@ StatusOr<std::vector<uint8_t>> convertTFLiteToDlc(const uint8_t *data,
   // through unchecked (e.g. a PAD amount of 800 million) are refused here,
   // by the same rules every dlc model meets, and reported against the
   // .tflite file.
-  DLC_RETURN_IF_ERROR(converter.builder().validate(name));
-  auto bytes = converter.builder().serialize();
-  if (!bytes.ok())
-    return Status::error(name + ": " + bytes.status().message());
-  return bytes;
+  return converter.builder().serializeValidated(name);
 }
 
 } // namespace dlc
