@@ -15,6 +15,10 @@ config.excludes = ["unit", "reference", "Inputs", "fuzz", "CMakeLists.txt",
 # Tools under test first, then LLVM's FileCheck/not/count.
 config.environment["PATH"] = os.pathsep.join(
     [config.dlc_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
+# The JIT's compile cache (on by default) stays in the build tree, so that
+# tests neither read nor fill the user's cache; tests of the cache itself
+# set DLC_CACHE_DIR to a directory of their own.
+config.environment["DLC_CACHE_DIR"] = os.path.join(config.dlc_obj_root, "test", "compile-cache")
 config.substitutions.append(("%dlc_src_root", config.dlc_src_root))
 config.substitutions.append(("%fashion_mnist", config.fashion_mnist_dir))
 config.substitutions.append(("%examples", os.path.join(config.dlc_src_root, "examples")))

@@ -100,6 +100,21 @@ ModelFile::fromBuffer(std::vector<uint8_t> bytes, const std::string &name) {
 }
 
 StatusOr<std::unique_ptr<ModelFile>>
+ModelFile::fromMemory(const uint8_t *data, size_t size,
+                      std::shared_ptr<const void> owner,
+                      const std::string &name) {
+  DLC_RETURN_IF_ERROR(checkSize(size, name));
+  if (reinterpret_cast<uintptr_t>(data) % 64 != 0)
+    return Status::error(name + ": model image is not 64-byte aligned");
+  std::unique_ptr<ModelFile> file(new ModelFile());
+  file->path_ = name;
+  file->external_ = std::move(owner);
+  file->data_ = data;
+  file->size_ = size;
+  return finishOpen(std::move(file));
+}
+
+StatusOr<std::unique_ptr<ModelFile>>
 ModelFile::finishOpen(std::unique_ptr<ModelFile> file) {
   const std::string &name = file->path_;
   if (!fb::ModelBufferHasIdentifier(file->data_))

@@ -128,3 +128,24 @@ func.func @accumulating_producer(%a: tensor<4x8xf32>, %acc: tensor<4x8xf32>) -> 
   %t = linalg.transpose ins(%g : tensor<4x8xf32>) outs(%et : tensor<8x4xf32>) permutation = [1, 0]
   return %t : tensor<8x4xf32>
 }
+
+// -----
+
+// The end of a fused chain keeps its transpose: tiling starts from the
+// root, and a root folded into the transpose would not be tiled at all.
+// CHECK-LABEL: func.func @fusion_root_producer
+// CHECK: linalg.generic {{.*}}dlc.fusion_root
+// CHECK: linalg.transpose
+#id5 = affine_map<(d0, d1) -> (d0, d1)>
+func.func @fusion_root_producer(%a: tensor<4x8xf32>) -> tensor<8x4xf32> {
+  %e = tensor.empty() : tensor<4x8xf32>
+  %g = linalg.generic {indexing_maps = [#id5, #id5], iterator_types = ["parallel", "parallel"], dlc.fusion_root}
+      ins(%a : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%x: f32, %out: f32):
+    %m = arith.mulf %x, %x : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8xf32>
+  %et = tensor.empty() : tensor<8x4xf32>
+  %t = linalg.transpose ins(%g : tensor<4x8xf32>) outs(%et : tensor<8x4xf32>) permutation = [1, 0]
+  return %t : tensor<8x4xf32>
+}

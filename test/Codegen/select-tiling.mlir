@@ -143,3 +143,52 @@ func.func @batched_filter_grad_conv(%x: tensor<32x13x13x64xf32>, %dy: tensor<11x
     ins(%x, %dy : tensor<32x13x13x64xf32>, tensor<11x11x64x64xf32>) outs(%f : tensor<32x3x3x64xf32>) -> tensor<32x3x3x64xf32>
   return %c : tensor<32x3x3x64xf32>
 }
+
+// -----
+
+// A deep layer (ResNet's last 3x3 stage, 512 input channels): unrolling
+// the whole reduction would be 14 accumulators x 512 channels = 7168
+// multiply-adds in one step; the input channels are looped over in blocks
+// of 128 (1792 unrolled multiply-adds), so LLVM compiles it in
+// milliseconds.
+// CHECK-LABEL: func.func @deep_conv
+// CHECK: dlc.inner_tiles = array<i64: 1, 1, 7, 32>
+// CHECK-SAME: dlc.reduction_tiles = array<i64: 1, 1, 128>
+func.func @deep_conv(%x: tensor<1x9x9x512xf32>, %w: tensor<3x3x512x512xf32>) -> tensor<1x7x7x512xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x7x7x512xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<1x7x7x512xf32>) -> tensor<1x7x7x512xf32>
+  %c = linalg.conv_2d_nhwc_hwcf {dlc.fusion_root, dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : tensor<1x9x9x512xf32>, tensor<3x3x512x512xf32>) outs(%f : tensor<1x7x7x512xf32>) -> tensor<1x7x7x512xf32>
+  return %c : tensor<1x7x7x512xf32>
+}
+
+// -----
+
+// A 1000-class classifier: never one register tile over all 1000 outputs
+// (63 accumulators); 1000 has no multiple of 16 as a divisor, so the tile is
+// the largest divisor of at most two vectors.
+// CHECK-LABEL: func.func @classifier
+// CHECK: dlc.inner_tiles = array<i64: 1, 25>
+func.func @classifier(%x: tensor<1x512xf32>, %w: tensor<512x1000xf32>) -> tensor<1x1000xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x1000xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<1x1000xf32>) -> tensor<1x1000xf32>
+  %c = linalg.matmul {dlc.fusion_root} ins(%x, %w : tensor<1x512xf32>, tensor<512x1000xf32>) outs(%f : tensor<1x1000xf32>) -> tensor<1x1000xf32>
+  return %c : tensor<1x1000xf32>
+}
+
+// -----
+
+// Fewer channels than two vectors: one tile over all of them.
+// CHECK-LABEL: func.func @odd_channels
+// CHECK: dlc.inner_tiles = array<i64: 1, 1, 9, 24>
+// CHECK-SAME: dlc.reduction_tiles = array<i64: 1, 1, 0>
+func.func @odd_channels(%x: tensor<1x9x9x24xf32>, %w: tensor<1x1x24x24xf32>) -> tensor<1x9x9x24xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x9x9x24xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<1x9x9x24xf32>) -> tensor<1x9x9x24xf32>
+  %c = linalg.conv_2d_nhwc_hwcf {dlc.fusion_root, dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : tensor<1x9x9x24xf32>, tensor<1x1x24x24xf32>) outs(%f : tensor<1x9x9x24xf32>) -> tensor<1x9x9x24xf32>
+  return %c : tensor<1x9x9x24xf32>
+}

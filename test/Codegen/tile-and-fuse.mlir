@@ -120,3 +120,48 @@ func.func @outer_reduction(%x: tensor<8x8x8x4xf32>, %dy: tensor<6x6x4x16xf32>) -
     ins(%x, %dy : tensor<8x8x8x4xf32>, tensor<6x6x4x16xf32>) outs(%f : tensor<8x3x3x16xf32>) -> tensor<8x3x3x16xf32>
   return %c : tensor<8x3x3x16xf32>
 }
+
+// -----
+
+// A residual sum read by two ops (the next convolution and the next sum) is
+// computed once, whole, and marked so: fused, it would be recomputed in the
+// tiles of both readers, and along a chain of blocks those recomputations
+// compound. A producer with one reader (the ReLU) is still fused.
+// CHECK-LABEL: func.func @shared_sum
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}}dlc.materialize
+// CHECK: arith.addf
+// CHECK: scf.forall
+// CHECK:   tensor.extract_slice %[[SUM]]
+// CHECK:   linalg.conv_2d_nhwc_hwcf
+// CHECK:   arith.maxnumf
+// CHECK: scf.forall.in_parallel
+// CHECK: arith.addf
+// CHECK-NOT: arith.addf
+// CHECK: return
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @shared_sum(%x: tensor<1x3x3x16xf32>, %y: tensor<1x3x3x16xf32>, %w: tensor<1x1x16x16xf32>) -> tensor<1x3x3x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x3x3x16xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x, %y : tensor<1x3x3x16xf32>, tensor<1x3x3x16xf32>) outs(%e : tensor<1x3x3x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<1x3x3x16xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x3x3x16xf32>) -> tensor<1x3x3x16xf32>
+  %c = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%sum, %w : tensor<1x3x3x16xf32>, tensor<1x1x16x16xf32>) outs(%init : tensor<1x3x3x16xf32>) -> tensor<1x3x3x16xf32>
+  %r = linalg.generic {dlc.fusion_root, dlc.outer_tiles = array<i64: 1, 1, 0, 0>, dlc.inner_tiles = array<i64: 1, 1, 3, 16>, dlc.reduction_tiles = array<i64: 1, 1, 0>, indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%c : tensor<1x3x3x16xf32>) outs(%e : tensor<1x3x3x16xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %m = arith.maxnumf %a, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x3x3x16xf32>
+  %next = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%r, %sum : tensor<1x3x3x16xf32>, tensor<1x3x3x16xf32>) outs(%e : tensor<1x3x3x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<1x3x3x16xf32>
+  return %next : tensor<1x3x3x16xf32>
+}

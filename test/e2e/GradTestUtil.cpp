@@ -90,7 +90,7 @@ std::string singleOpModule(const std::vector<std::string> &argTypes,
 
 struct JitFunction::Impl {
   mlir::MLIRContext ctx;
-  std::unique_ptr<mlir::ExecutionEngine> engine;
+  std::unique_ptr<JitCode> engine;
   dlc_model_infer_fn infer = nullptr;
   ModelSignature signature;
 };

@@ -72,7 +72,7 @@ int benchCommand(int argc, char **argv) {
   std::string error;
   if (!parseArgs(argc, argv, 2,
                  {"--batch", "--iters", "--warmup", "--threads", "--max-memory"},
-                 {"--json", "--no-fusion"}, args, error))
+                 {"--json", "--no-fusion", "--no-cache"}, args, error))
     return fail("bench: " + error);
   if (args.positional.size() != 1)
     return fail("bench: expects exactly one model (.fb or .so)");
@@ -102,12 +102,13 @@ int benchCommand(int argc, char **argv) {
     if (Status s = checkMemoryLimit(need, *limit, path); !s.ok())
       return fail(s.message());
   } else {
-    auto file = loadModel(path);
+    auto file = loadModel(path, !args.has("--no-cache"));
     if (!file.ok())
       return fail(file.status().message());
     CompileOptions options;
     options.batchSize = chunkBatchFor(batch, int(threads));
     options.fuse = !args.has("--no-fusion");
+    options.useCache = !args.has("--no-cache");
     options.maxMemoryBytes = maxMemory;
     auto start = std::chrono::steady_clock::now();
     auto compiled = jitCompile(**file, options);

@@ -2,6 +2,7 @@
 
 #include "Args.h"
 #include "Commands.h"
+#include "CompileReport.h"
 #include "ModelLoader.h"
 
 #include "dlc/Compiler/Compiler.h"
@@ -50,6 +51,7 @@ bool readCompileOptions(const Args &args, CompileOptions &options,
     return false;
   }
   options.fuse = !args.has("--no-fusion");
+  options.useCache = !args.has("--no-cache");
   if (args.has("--outer-tiles") &&
       !parseIntList(args.get("--outer-tiles"), options.outerTiles)) {
     error = "--outer-tiles expects a list like 1,1,0,0";
@@ -88,7 +90,8 @@ int compileCommand(int argc, char **argv) {
   std::string error;
   std::set<std::string> values = kCompileValues;
   values.insert("--function");
-  if (!parseArgs(argc, argv, 2, values, {"--no-fusion", "--time"}, args,
+  if (!parseArgs(argc, argv, 2, values,
+                 {"--no-fusion", "--time", "--json", "--no-cache"}, args,
                  error))
     return fail("compile: " + error);
   if (args.positional.size() != 1)
@@ -105,7 +108,7 @@ int compileCommand(int argc, char **argv) {
       output == "-")
     return fail("compile: binary output needs a file name (-o)");
 
-  auto file = loadModel(modelPath);
+  auto file = loadModel(modelPath, !args.has("--no-cache"));
   if (!file.ok())
     return fail(file.status().message());
   // The training step (as `dlc train` compiles it, with the model's
@@ -124,10 +127,16 @@ int compileCommand(int argc, char **argv) {
   Status status = compileModel(**file, options, *kind, output, &stats);
   if (!status.ok())
     return fail(status.message());
-  if (args.has("--time"))
-    std::fprintf(stderr,
-                 "compile time: import %.3f s, MLIR passes %.3f s, LLVM %.3f s\n",
-                 stats.importSeconds, stats.mlirSeconds, stats.llvmSeconds);
+  if (args.has("--time") || args.has("--json")) {
+    std::vector<ReportField> extra;
+    if (output != "-")
+      if (FILE *f = std::fopen(output.c_str(), "rb")) {
+        std::fseek(f, 0, SEEK_END);
+        extra.push_back({"output_bytes", std::to_string(std::ftell(f))});
+        std::fclose(f);
+      }
+    printCompileReport(modelPath, stats, args.has("--json"), extra);
+  }
   return 0;
 }
 
@@ -136,7 +145,9 @@ int runCommand(int argc, char **argv) {
   std::string error;
   std::set<std::string> values = kCompileValues;
   values.insert({"--input", "--output", "--threads"});
-  if (!parseArgs(argc, argv, 2, values, {"--no-fusion"}, args, error))
+  if (!parseArgs(argc, argv, 2, values,
+                 {"--no-fusion", "--no-cache", "--time", "--json"}, args,
+                 error))
     return fail("run: " + error);
   if (args.positional.size() != 1)
     return fail("run: expects exactly one model (.fb or .so)");
@@ -155,6 +166,7 @@ int runCommand(int argc, char **argv) {
     return fail("run: --threads expects a positive integer");
 
   std::unique_ptr<CompiledModel> model;
+  CompileStats stats;
   if (endsWith(modelPath, ".so")) {
     uint64_t requested = 0;
     if (!readMaxMemory(args, requested, error))
@@ -179,10 +191,10 @@ int runCommand(int argc, char **argv) {
       options.batchSize = chunkBatchFor(inputs[0].dim(0), int(threads));
     if (!readCompileOptions(args, options, error))
       return fail("run: " + error);
-    auto file = loadModel(modelPath);
+    auto file = loadModel(modelPath, !args.has("--no-cache"));
     if (!file.ok())
       return fail(file.status().message());
-    auto compiled = jitCompile(**file, options);
+    auto compiled = jitCompile(**file, options, &stats);
     // A model that runs whole (no batch to split, or an output without
     // one) takes its inputs at exactly the compiled shapes, in one call:
     // specialize it for the whole batch rather than a thread's share.
@@ -190,7 +202,7 @@ int runCommand(int argc, char **argv) {
         !inputs.empty() && inputs[0].rank() > 0 && inputs[0].dim(0) > 0 &&
         inputs[0].dim(0) != options.batchSize) {
       options.batchSize = inputs[0].dim(0);
-      compiled = jitCompile(**file, options);
+      compiled = jitCompile(**file, options, &stats);
     }
     if (!compiled.ok())
       return fail(compiled.status().message());
@@ -204,9 +216,21 @@ int runCommand(int argc, char **argv) {
                 std::to_string(inputs.size()) + " --input");
   RunOptions runOptions;
   runOptions.threads = static_cast<int>(threads);
+  double setupSeconds = secondsSinceStart();
   auto outputs = model->run(inputs, runOptions);
   if (!outputs.ok())
     return fail(outputs.status().message());
+  if (args.has("--time") || args.has("--json")) {
+    char figures[96];
+    std::snprintf(figures, sizeof figures, "%.3f",
+                  secondsSinceStart() - setupSeconds);
+    std::string run = figures;
+    std::snprintf(figures, sizeof figures, "%.3f", setupSeconds);
+    // Before the first inference: start-up, reading the model, compiling
+    // or loading the cached code.
+    printCompileReport(modelPath, stats, args.has("--json"),
+                       {{"setup_seconds", figures}, {"run_seconds", run}});
+  }
 
   const std::vector<std::string> &outPaths = args.all("--output");
   if (!outPaths.empty() && outPaths.size() != outputs->size())

@@ -32,7 +32,7 @@ int evalCommand(int argc, char **argv) {
   std::string error;
   if (!parseArgs(argc, argv, 2, {"--data", "--split", "--batch", "--threads",
                                  "--max-memory"},
-                 {"--json", "--no-fusion"}, args, error))
+                 {"--json", "--no-fusion", "--no-cache"}, args, error))
     return fail(error);
   if (args.positional.size() != 1)
     return fail("expects exactly one model (.fb or .tflite)");
@@ -46,7 +46,7 @@ int evalCommand(int argc, char **argv) {
       (args.has("--threads") && !parsePositive(args.get("--threads"), threads)))
     return fail("--batch and --threads expect positive integers");
 
-  auto file = loadModel(args.positional[0]);
+  auto file = loadModel(args.positional[0], !args.has("--no-cache"));
   if (!file.ok())
     return fail(file.status().message());
   auto data = loadDataset(args.get("--data"),
@@ -57,6 +57,7 @@ int evalCommand(int argc, char **argv) {
   CompileOptions options;
   options.batchSize = batch;
   options.fuse = !args.has("--no-fusion");
+  options.useCache = !args.has("--no-cache");
   if (!readMaxMemory(args, options.maxMemoryBytes, error))
     return fail(error);
   auto model = jitCompile(**file, options);

@@ -2,9 +2,13 @@
 
 #include "ModelLoader.h"
 
+#include "dlc/Compiler/CompileCache.h"
+#include "dlc/Compiler/Compiler.h"
 #include "dlc/Import/ONNXConverter.h"
 #include "dlc/Import/TFLiteConverter.h"
 #include "dlc/runtime/FileIO.h"
+
+#include "llvm/Support/MemoryBuffer.h"
 
 #include <cstdio>
 
@@ -32,9 +36,63 @@ std::string readIdentifier(const std::string &path) {
     return "";
   return std::string(reinterpret_cast<const char *>(header) + 4, 4);
 }
+/// Converts a TFLite or ONNX file's bytes, or takes the conversion from the
+/// compile cache. Converting a real network (parsing, folding batch norms,
+/// relaying weights) takes a second or more, which a warm start cannot
+/// afford; the converted model is keyed by the source bytes and this build,
+/// and a cached one is used in place, in the mapped entry.
+StatusOr<std::unique_ptr<ModelFile>>
+convertCached(llvm::ArrayRef<uint8_t> bytes, bool isTFLite,
+              const std::string &path, bool useCache) {
+  auto convert = [&]() -> StatusOr<std::vector<uint8_t>> {
+    return isTFLite ? convertTFLiteToDlc(bytes.data(), bytes.size(), path)
+                    : convertONNXToDlc(bytes.data(), bytes.size(), path);
+  };
+  auto open = [&](StatusOr<std::vector<uint8_t>> converted)
+      -> StatusOr<std::unique_ptr<ModelFile>> {
+    if (!converted.ok())
+      return converted.status();
+    return ModelFile::fromBuffer(std::move(*converted), path);
+  };
+  if (!useCache)
+    return open(convert());
+  CacheOptions options;
+  if (options.directory.empty())
+    return open(convert());
+  CompileCache cache(options);
+  std::string key = CacheKeyBuilder()
+                        .add("format", "dlc-import-1")
+                        .add("kind", isTFLite ? "tflite" : "onnx")
+                        .add("source", bytes.data(), bytes.size())
+                        .add("version", compilerBuildIdentity())
+                        .hex();
+  std::string problem;
+  std::shared_ptr<CacheEntry> entry = cache.lookup(key, &problem);
+  if (!problem.empty())
+    warnCacheProblemOnce(problem, "converting again");
+  if (entry)
+    if (std::optional<std::string_view> model = entry->find("model")) {
+      auto file = ModelFile::fromMemory(
+          reinterpret_cast<const uint8_t *>(model->data()), model->size(),
+          entry, path);
+      if (file.ok())
+        return file;
+      warnCacheProblemOnce(cache.directory() + ": cached conversion of " + path +
+                   " is invalid: " + file.status().message(),
+               "converting again");
+    }
+  auto converted = convert();
+  if (converted.ok())
+    if (Status s = cache.store(key, {{"model", converted->data(),
+                                      converted->size()}});
+        !s.ok())
+      warnCacheProblemOnce(s.message(), "the converted model is not cached");
+  return open(std::move(converted));
+}
 } // namespace
 
-StatusOr<std::unique_ptr<ModelFile>> loadModel(const std::string &path) {
+StatusOr<std::unique_ptr<ModelFile>> loadModel(const std::string &path,
+                                               bool useCache) {
   std::string id = readIdentifier(path);
   bool isTFLite = id == "TFL3";
   // ONNX files carry no identifier: the name says it, or the first byte
@@ -54,15 +112,23 @@ StatusOr<std::unique_ptr<ModelFile>> loadModel(const std::string &path) {
       return file;
     isONNX = true;
   }
-  auto bytes = readFile(path, kMaxConvertedBytes);
-  if (!bytes.ok())
-    return bytes.status();
-  auto converted =
-      isTFLite ? convertTFLiteToDlc(bytes->data(), bytes->size(), path)
-               : convertONNXToDlc(bytes->data(), bytes->size(), path);
-  if (!converted.ok())
-    return converted.status();
-  return ModelFile::fromBuffer(std::move(*converted), path);
+  // Mapped, not read: a cache hit only hashes the bytes, and reading a
+  // large model into a zeroed vector cost more than everything else a
+  // warm start does.
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return Status::error(path + ": cannot open: " +
+                         buffer.getError().message());
+  if ((*buffer)->getBufferSize() > kMaxConvertedBytes)
+    return Status::error(path + ": file too large to convert (" +
+                         std::to_string((*buffer)->getBufferSize()) +
+                         " bytes; the limit is " +
+                         std::to_string(kMaxConvertedBytes) + ")");
+  auto bytes = llvm::ArrayRef<uint8_t>(
+      reinterpret_cast<const uint8_t *>((*buffer)->getBufferStart()),
+      (*buffer)->getBufferSize());
+  return convertCached(bytes, isTFLite, path, useCache);
 }
 
 } // namespace dlc::tool

@@ -19,7 +19,11 @@
 
 namespace dlc::tool {
 
-StatusOr<std::unique_ptr<ModelFile>> loadModel(const std::string &path);
+/// Opens `path`. A converted TFLite or ONNX model is kept in the compile
+/// cache (CompileCache.h) unless `useCache` is false, so that opening the
+/// same file again skips the conversion.
+StatusOr<std::unique_ptr<ModelFile>> loadModel(const std::string &path,
+                                               bool useCache = true);
 
 } // namespace dlc::tool
 

@@ -131,7 +131,7 @@ int trainCommand(int argc, char **argv) {
                   "--decay-steps", "--decay-rate", "--seed",
                   "--validation-split", "--threads", "--limit", "--max-memory"},
                  {"--resume", "--json", "--nesterov", "--no-shuffle",
-                  "--quiet", "--no-fusion"},
+                  "--quiet", "--no-fusion", "--no-cache"},
                  args, error))
     return fail(error);
   if (args.positional.size() != 1)
@@ -143,7 +143,7 @@ int trainCommand(int argc, char **argv) {
   if (out.empty())
     return fail("-o OUT.fb is required");
 
-  auto file = loadModel(args.positional[0]);
+  auto file = loadModel(args.positional[0], !args.has("--no-cache"));
   if (!file.ok())
     return fail(file.status().message());
   TrainerOptions options = TrainerOptions::fromModel(*(*file)->model());
@@ -192,6 +192,7 @@ int trainCommand(int argc, char **argv) {
 
   CompileOptions compile;
   compile.fuse = !args.has("--no-fusion");
+  compile.useCache = !args.has("--no-cache");
   if (!readMaxMemory(args, compile.maxMemoryBytes, error))
     return fail(error);
   auto compileStart = std::chrono::steady_clock::now();

@@ -70,11 +70,30 @@ def main(out):
     models["symbolic_channel"] = model(
         [helper.make_node("Relu", ["s"], ["y"], name="relu1")],
         [tensor("s", [1, "C", 4, 4])], [tensor("y", None)])
+    # Three conv + ReLU blocks alike in every shape and attribute, with
+    # other weights: the first also reads the NCHW input, the other two
+    # share one kernel.
+    models["twin_blocks"] = model(
+        [helper.make_node("Conv", ["t", "w1", "b1"], ["c1"], name="conv_a",
+                          pads=[1, 1, 1, 1]),
+         helper.make_node("Relu", ["c1"], ["r1"], name="relu_a"),
+         helper.make_node("Conv", ["r1", "w2", "b2"], ["c2"], name="conv_b",
+                          pads=[1, 1, 1, 1]),
+         helper.make_node("Relu", ["c2"], ["r2"], name="relu_b"),
+         helper.make_node("Conv", ["r2", "w3", "b3"], ["c3"], name="conv_c",
+                          pads=[1, 1, 1, 1]),
+         helper.make_node("Relu", ["c3"], ["y"], name="relu_c")],
+        [tensor("t", ["N", 16, 8, 8])], [tensor("y", ["N", 16, 8, 8])],
+        [weight("w1", [16, 16, 3, 3], 5), weight("b1", [16], 6),
+         weight("w2", [16, 16, 3, 3], 7), weight("b2", [16], 8),
+         weight("w3", [16, 16, 3, 3], 9), weight("b3", [16], 10)])
     for name, m in models.items():
         onnx.save(m, os.path.join(out, name + ".onnx"))
     rng = np.random.default_rng(4)
     np.save(os.path.join(out, "x.npy"),
             rng.uniform(-1, 1, (2, 1, 6, 6)).astype(np.float32))
+    np.save(os.path.join(out, "t.npy"),
+            rng.uniform(-1, 1, (1, 16, 8, 8)).astype(np.float32))
 
 
 if __name__ == "__main__":

@@ -27,16 +27,7 @@ std::string makeDir(const std::string &name) {
   return dir;
 }
 
-std::set<std::string> listDir(const std::string &dir) {
-  std::set<std::string> names;
-  if (DIR *d = ::opendir(dir.c_str())) {
-    while (struct dirent *e = ::readdir(d))
-      if (std::string(e->d_name) != "." && std::string(e->d_name) != "..")
-        names.insert(e->d_name);
-    ::closedir(d);
-  }
-  return names;
-}
+using test::listDir;
 
 void touch(const std::string &path) { std::ofstream(path) << "partial"; }
 

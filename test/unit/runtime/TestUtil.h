@@ -9,8 +9,10 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -20,12 +22,26 @@
 
 namespace dlc::test {
 
-/// A fresh directory under the GoogleTest temp dir, removed (with its plain
-/// files) when the test ends.
+/// Names of the entries in `dir` (without . and ..); empty if unreadable.
+inline std::set<std::string> listDir(const std::string &dir) {
+  std::set<std::string> names;
+  if (DIR *d = ::opendir(dir.c_str())) {
+    while (dirent *e = ::readdir(d)) {
+      std::string n = e->d_name;
+      if (n != "." && n != "..")
+        names.insert(n);
+    }
+    ::closedir(d);
+  }
+  return names;
+}
+
+/// A fresh directory under the GoogleTest temp dir, removed with everything
+/// in it when the test ends (also after a test made it read-only).
 class TempDir {
 public:
   TempDir() {
-    std::string tmpl = ::testing::TempDir() + "dlc_rt_XXXXXX";
+    std::string tmpl = ::testing::TempDir() + "dlc_test_XXXXXX";
     std::vector<char> buf(tmpl.begin(), tmpl.end());
     buf.push_back('\0');
     const char *made = ::mkdtemp(buf.data());
@@ -33,25 +49,18 @@ public:
     path_ = made ? made : "";
   }
   ~TempDir() {
-    for (const std::string &f : files())
-      ::unlink((path_ + "/" + f).c_str());
+    if (path_.empty())
+      return;
     ::chmod(path_.c_str(), 0700);
-    ::rmdir(path_.c_str());
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
   }
   const std::string &path() const { return path_; }
   std::string file(const std::string &name) const { return path_ + "/" + name; }
   /// Names of the entries in the directory (without . and ..).
   std::vector<std::string> files() const {
-    std::vector<std::string> names;
-    if (DIR *d = ::opendir(path_.c_str())) {
-      while (dirent *e = ::readdir(d)) {
-        std::string n = e->d_name;
-        if (n != "." && n != "..")
-          names.push_back(n);
-      }
-      ::closedir(d);
-    }
-    return names;
+    std::set<std::string> names = listDir(path_);
+    return std::vector<std::string>(names.begin(), names.end());
   }
 
 private:

@@ -22,6 +22,8 @@ inline constexpr llvm::StringLiteral kReductionTilesAttr =
     "dlc.reduction_tiles";
 inline constexpr llvm::StringLiteral kOuterReductionTilesAttr =
     "dlc.outer_reduction_tiles";
+/// [kernels outlined, distinct kernels] of an entry (dlc-outline-kernels).
+inline constexpr llvm::StringLiteral kKernelsAttr = "dlc.kernels";
 inline constexpr llvm::StringLiteral kWorkspaceBytesAttr =
     "dlc.workspace_bytes";
 

@@ -93,7 +93,10 @@ def DlcTileAndFuse : Pass<"dlc-tile-and-fuse", "mlir::func::FuncOp"> {
     decompose into 1-D ops that vectorize. A root with
     `dlc.outer_reduction_tiles` is first tiled along those reduction loops
     with `scf.for` carrying the output (its fill stays outside), and the
-    steps above apply to the root inside that loop.
+    steps above apply to the root inside that loop. Producers marked
+    `dlc.materialize` are not fused; the pass first marks every non-root
+    linalg op whose result more than one op reads (a residual sum), which
+    is then computed once instead of inside the tiles of each reader.
   }];
   let dependentDialects = ["mlir::scf::SCFDialect",
                            "mlir::tensor::TensorDialect",
@@ -264,6 +267,46 @@ def DlcNanFreeMax : Pass<"dlc-nan-free-max", "mlir::func::FuncOp"> {
     %p = arith.maximumf %r, %acc fastmath<nnan,nsz> : vector<16xf32>
     ```
   }];
+}
+
+def DlcOutlineKernels : Pass<"dlc-outline-kernels", "mlir::ModuleOp"> {
+  let summary = "Outline each loop nest of the entry into a kernel function; share identical ones";
+  let description = [{
+    Runs on buffers, after workspace planning. Every top-level loop nest
+    (`scf.for`, `scf.parallel`, `scf.forall`) and every linalg op of the
+    entry function -- one tiled, fused op of the model each -- becomes a
+    private `func.func` (a kernel) called from the entry, which is left a
+    thin sequence of views into the workspace and kernel calls. Kernels
+    take the buffers they use as arguments (weights, views of the
+    workspace, inputs and outputs) and clone the constants they read, so
+    two layers with the same op, shapes, attributes and tiling produce the
+    same kernel body; such kernels are emitted once and called from every
+    site. Each kernel is named after the model op it computes (its
+    location), carries `no_inline` (LLVM compiles kernels apart, in
+    parallel) and the entry records `dlc.kernels = [outlined, distinct]`.
+
+    Ops whose captured buffers have a dynamic shape (the bare-pointer
+    calling convention cannot pass them) stay in the entry.
+
+    ```mlir
+    func.func @infer(%in: memref<1x8xf32>, %out: memref<1x8xf32>, %ws: memref<64xi8>) {
+      %v = memref.view %ws[%c0][] : memref<64xi8> to memref<1x8xf32>
+      scf.for %i = %c0 to %c8 step %c1 { ... %in ... %v ... }
+      scf.for %i = %c0 to %c8 step %c1 { ... %v ... %out ... }
+    }
+    // becomes (the two loops compute the same thing on other buffers)
+    func.func private @relu_1(%a: memref<1x8xf32>, %b: memref<1x8xf32>) attributes {no_inline}
+    func.func @infer(...) {
+      func.call @relu_1(%in, %v) : ...
+      func.call @relu_1(%v, %out) : ...
+    }
+    ```
+  }];
+  let options = [
+    Option<"entryName", "entry", "std::string", "\"infer\"",
+           "Name of the function whose loop nests become kernels">,
+  ];
+  let dependentDialects = ["mlir::func::FuncDialect"];
 }
 
 #endif // DLC_CODEGEN_PASSES_TD

@@ -54,6 +54,13 @@ struct CompileOptions : PipelineOptions {
   /// before compiling, then exact after memory planning (MemoryLimit.h).
   /// 0: DLC_MAX_MEMORY when set, else the physical memory.
   uint64_t maxMemoryBytes = 0;
+  /// Threads for LLVM's optimization and code generation; 0: one per core.
+  unsigned compileThreads = 0;
+  /// jitCompile keeps compiled code in a persistent cache (CompileCache.h)
+  /// and reuses it for the same model bytes, options, CPU and compiler.
+  bool useCache = true;
+  /// The cache's directory; empty: defaultCacheDirectory().
+  std::string cacheDirectory;
 };
 
 /// The training configuration a model file carries (its Training table;
@@ -77,8 +84,18 @@ enum class EmitKind {
 std::optional<EmitKind> parseEmitKind(const std::string &text);
 
 /// Seconds spent per stage by the last compile (for `dlc compile --time`).
+enum class CacheUse { Off, Miss, Hit };
+
 struct CompileStats {
   double importSeconds = 0, mlirSeconds = 0, llvmSeconds = 0;
+  /// From the call to the compiled code (jitCompile; 0 for compileModel).
+  double totalSeconds = 0;
+  /// Loop nests outlined into kernels, and distinct kernels after sharing
+  /// (--dlc-outline-kernels).
+  int64_t kernelsOutlined = 0, kernelsDistinct = 0;
+  /// Partitions LLVM compiled, and the threads it used.
+  unsigned partitions = 0, codegenThreads = 0;
+  CacheUse cache = CacheUse::Off;
 };
 
 /// Compiles `model` to `kind` and writes it to `outputPath` ("-" = stdout,
@@ -87,7 +104,15 @@ Status compileModel(const ModelFile &model, const CompileOptions &options,
                     EmitKind kind, const std::string &outputPath,
                     CompileStats *stats = nullptr);
 
-/// JIT-compiles `model` for this CPU.
+/// Identifies this build of dlc (its version and the file holding the
+/// compiler's code), for keys of cached artifacts that a rebuilt compiler
+/// must not reuse.
+std::string compilerBuildIdentity();
+
+/// JIT-compiles `model` for this CPU, or loads the code a previous call
+/// left in the compile cache (options.useCache). A cache entry that cannot
+/// be used (truncated, corrupt, foreign) is reported once on stderr and
+/// compiled again.
 StatusOr<std::unique_ptr<CompiledModel>>
 jitCompile(const ModelFile &model, const CompileOptions &options,
            CompileStats *stats = nullptr);

@@ -79,6 +79,11 @@ LogicalResult foldTranspose(linalg::TransposeOp transpose) {
   auto producer = transpose.getInput().getDefiningOp<linalg::GenericOp>();
   if (!producer || !isFoldableProducer(producer))
     return failure();
+  // The end of a fused chain (a conv's activation, say) is what tiling
+  // starts from; folding the transpose into it would leave the chain
+  // untiled, a far larger cost than the transpose's own pass.
+  if (producer->hasAttr(dlc::kFusionRootAttr))
+    return failure();
   ArrayRef<int64_t> perm = transpose.getPermutation();
   Value original = producer.getResult(0);
   for (OpOperand &use : original.getUses())

@@ -67,6 +67,42 @@ int64_t largestDivisorAtMost(int64_t n, int64_t limit) {
   return 1;
 }
 
+/// Vector multiply-adds one unrolled register-tile step may hold. The
+/// register tile's reduction is unrolled whole by vectorization; with the
+/// input channels of a real network's deep layers (512 and more) that was
+/// over ten thousand multiply-adds per step, which LLVM took minutes to
+/// compile. Above this, the input channels are tiled into a loop.
+constexpr int64_t kMaxUnrolledMultiplyAdds = 2048;
+
+/// Output channels of one register tile: two vectors when they divide the
+/// channels, else the smallest tile that keeps whole vectors (a multiple of
+/// the lanes dividing the channels, up to four vectors), else a divisor of
+/// at most two vectors (one of them partial). Never all channels of a wide
+/// layer: 1000 classes in one tile would need 63 accumulators.
+int64_t outputChannelTile(int64_t channels) {
+  if (channels <= 2 * kLanes || channels % (2 * kLanes) == 0)
+    return std::min(channels, 2 * kLanes);
+  for (int64_t vectors = 3; vectors <= 4; ++vectors)
+    if (channels % (vectors * kLanes) == 0)
+      return vectors * kLanes;
+  if (channels % kLanes == 0)
+    return kLanes;
+  return largestDivisorAtMost(channels, 2 * kLanes);
+}
+
+/// The input-channel tile of a contraction with `accumulators` vectors in
+/// its register tile, each updated `perChannel` times per input channel
+/// (the unrolled filter columns); 0 (untiled) when the whole reduction fits
+/// kMaxUnrolledMultiplyAdds.
+int64_t inputChannelTile(int64_t channels, int64_t accumulators,
+                         int64_t perChannel) {
+  int64_t perStep = std::max<int64_t>(1, accumulators * perChannel);
+  if (channels * perStep <= kMaxUnrolledMultiplyAdds)
+    return 0;
+  return largestDivisorAtMost(
+      channels, std::max<int64_t>(1, kMaxUnrolledMultiplyAdds / perStep));
+}
+
 struct TileChoice {
   SmallVector<int64_t> outer, inner, reduction;
   /// Reduction tiles looped over outside the tasks; empty: none.
@@ -83,9 +119,8 @@ constexpr int64_t kMaxStreamedFilterBytes = 512 * 1024;
 /// decompose into 1-D convs that vectorize).
 TileChoice chooseConvTiles(linalg::LinalgOp op, RankedTensorType type) {
   int64_t channels = type.getDimSize(3);
-  // Two vectors of channels per position when the layer is wide enough;
-  // one full-width tile otherwise.
-  int64_t tileF = channels % (2 * kLanes) == 0 ? 2 * kLanes : channels;
+  // Two vectors of channels per position when the layer is wide enough.
+  int64_t tileF = outputChannelTile(channels);
   int64_t vectorsPerPosition = std::max<int64_t>(1, tileF / kLanes);
   int64_t width = convWidthNeeded(op, type.getDimSize(2));
   int64_t tileW = largestDivisorAtMost(
@@ -162,9 +197,17 @@ TileChoice chooseConvTiles(linalg::LinalgOp op, RankedTensorType type) {
   if (filter && filter.hasStaticShape() && filter.getDimSize(0) > 1 &&
       filter.getNumElements() * 4 > kMaxStreamedFilterBytes)
     outerReduction = {1, 0, 0};
+  // Long reductions (many input channels) loop over channel blocks.
+  int64_t tileC = 0;
+  if (filter && filter.hasStaticShape()) {
+    int64_t accumulators =
+        tileN * tileW * llvm::divideCeil(tileF, kLanes);
+    int64_t columns = tileKW == 1 ? 1 : filter.getDimSize(1);
+    tileC = inputChannelTile(filter.getDimSize(2), accumulators, columns);
+  }
   return {{tileN, 1, 0, 0},
           {tileN, 1, tileW, tileF},
-          {1, tileKW, 0},
+          {1, tileKW, tileC},
           outerReduction};
 }
 
@@ -174,7 +217,7 @@ TileChoice chooseConvTiles(linalg::LinalgOp op, RankedTensorType type) {
 TileChoice chooseMatmulTiles(linalg::LinalgOp op, RankedTensorType type) {
   int64_t rows = largestDivisorAtMost(type.getDimSize(0), 8);
   int64_t cols = type.getDimSize(1);
-  int64_t tileM = cols % (2 * kLanes) == 0 ? 2 * kLanes : cols;
+  int64_t tileM = outputChannelTile(cols);
   int64_t k = 1;
   for (Value v : op->getOperands())
     if (auto producer = v.getDefiningOp<linalg::MatmulOp>())

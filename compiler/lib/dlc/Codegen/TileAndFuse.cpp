@@ -4,9 +4,10 @@
 // pool -- or of a dense chain), driven by the attributes SelectTiling wrote
 // (after an optional step 0: dlc.outer_reduction_tiles, a loop over
 // reduction tiles around everything else, see tileOuterReductions):
-//  1. tile the root with scf.forall by dlc.outer_tiles and greedily fuse all
-//     its producers into the loop: each task computes only the conv rows
-//     that its pooled rows read;
+//  1. tile the root with scf.forall by dlc.outer_tiles and greedily fuse
+//     its producers into the loop (all but those marked dlc.materialize,
+//     e.g. results another op also reads): each task computes only the
+//     conv rows that its pooled rows read;
 //  2. inside a task, tile the op feeding the pool (activation or conv), or
 //     the root itself when there is no pool, by dlc.inner_tiles with scf.for
 //     and fuse the contraction and its bias init into it: the register tile;
@@ -35,9 +36,10 @@ namespace {
 
 using LoopType = scf::SCFTilingOptions::LoopType;
 
-/// Unit attribute the dlc-to-linalg lowering puts on producers that must be
-/// computed once, whole (e.g. a transposed operand of a gradient conv):
-/// fusing one into a tile would recompute it in every tile.
+/// Unit attribute on producers that must be computed once, whole: fusing
+/// one into a tile would recompute it in every tile. The dlc-to-linalg
+/// lowering puts it on e.g. a transposed operand of a gradient conv, and
+/// markSharedProducers on results with several readers.
 constexpr llvm::StringLiteral kMaterializeAttr = "dlc.materialize";
 
 /// Greedy fusion, except of producers marked kMaterializeAttr.
@@ -46,6 +48,37 @@ fuseUnlessMaterialized(tensor::ExtractSliceOp, OpResult producer, bool) {
   if (producer.getOwner()->hasAttr(kMaterializeAttr))
     return std::nullopt;
   return scf::SCFTileAndFuseOptions::ControlFnResult{};
+}
+
+/// True if `use` makes its owner write into the value (a destination)
+/// rather than read it.
+bool isDestinationUse(OpOperand &use) {
+  auto dps = dyn_cast<DestinationStyleOpInterface>(use.getOwner());
+  return dps && dps.isDpsInit(&use);
+}
+
+/// Marks kMaterializeAttr on the non-root linalg ops that more than one op
+/// reads. Fusing one of those recomputes it inside every reader's tiles,
+/// and its own unfused producers with it: along a chain of residual blocks
+/// (each sum read by the next block's convolution and by the next sum)
+/// that recomputation compounded, and MobileNetV2 grew past 6 GiB in this
+/// pass. Computed once, whole, such a result costs one pass over memory.
+/// Uses by one op count once (an activation often reads the convolution's
+/// result as its input and as its destination), and values that are some
+/// op's destination (a fill or bias broadcast that CSE merged) are left to
+/// fuse: they are rewritten, not recomputed.
+void markSharedProducers(Operation *scope) {
+  scope->walk([&](linalg::LinalgOp op) {
+    if (op->hasAttr(dlc::kFusionRootAttr))
+      return;
+    for (OpResult result : op->getResults()) {
+      if (llvm::all_equal(result.getUsers()) ||
+          llvm::any_of(result.getUses(), isDestinationUse))
+        continue;
+      op->setAttr(kMaterializeAttr, UnitAttr::get(op->getContext()));
+      return;
+    }
+  });
 }
 
 /// Tiles `op` and fuses its producers; replaces the uses of `op`. Returns the
@@ -255,6 +288,7 @@ struct TileAndFusePass
       if (op->hasAttr(dlc::kFusionRootAttr))
         roots.push_back(op);
     });
+    markSharedProducers(getOperation());
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp root : roots)
       if (failed(processRoot(rewriter, root)))

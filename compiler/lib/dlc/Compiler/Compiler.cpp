@@ -25,7 +25,14 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/ToolOutputFile.h"
 
+#include "dlc/Compiler/CompileCache.h"
+
 #include <chrono>
+#include <cstdio>
+#include <dlfcn.h>
+#include <mutex>
+#include <set>
+#include <unistd.h>
 
 using namespace mlir;
 
@@ -254,6 +261,108 @@ Status writeText(const std::string &path, llvm::function_ref<void(raw_ostream &)
   return Status::success();
 }
 
+/// Temporary files removed when this goes out of scope.
+struct TemporaryFiles {
+  std::vector<std::string> paths;
+  ~TemporaryFiles() {
+    for (const std::string &p : paths)
+      llvm::sys::fs::remove(p);
+  }
+  Status create(const std::string &stem, const std::string &suffix,
+                std::string &path) {
+    SmallString<128> created;
+    if (std::error_code ec =
+            llvm::sys::fs::createTemporaryFile(stem, suffix, created))
+      return Status::error("cannot create a temporary file: " + ec.message());
+    path = created.str().str();
+    paths.push_back(path);
+    return Status::success();
+  }
+  Status write(const std::string &stem, llvm::StringRef bytes,
+               std::string &path) {
+    DLC_RETURN_IF_ERROR(create(stem, "o", path));
+    std::error_code ec;
+    llvm::raw_fd_ostream out(path, ec);
+    out << bytes;
+    out.close();
+    if (ec || out.has_error())
+      return Status::error("cannot write '" + path + "'");
+    return Status::success();
+  }
+};
+
+/// Kernels outlined and distinct, from the entry's dlc.kernels attribute.
+void readKernelCounts(ModuleOp module, StringRef entry, CompileStats &stats) {
+  if (Operation *func = module.lookupSymbol(entry))
+    if (auto counts = func->getAttrOfType<DenseI64ArrayAttr>(kKernelsAttr))
+      if (counts.size() == 2) {
+        stats.kernelsOutlined = counts[0];
+        stats.kernelsDistinct = counts[1];
+      }
+}
+
+/// Machine code of a lowered session: objects and the weights blob.
+struct MachineCodeParts {
+  std::vector<std::string> objects;
+  WeightsBlob weights;
+};
+
+StatusOr<MachineCodeParts> generateMachineCode(Session &session,
+                                               const std::string &modelPath,
+                                               CompileStats &stats) {
+  auto start = Clock::now();
+  readKernelCounts(session.module(), session.entry(), stats);
+  MachineCodeParts parts;
+  if (failed(externalizeWeights(session.module(), parts.weights)))
+    return Status::error(modelPath + ": cannot move the weights out of the code");
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule = translateWithABI(
+      session.module(), llvmContext, session.entry(), session.signature());
+  if (!llvmModule)
+    return Status::error(modelPath + ": translation to LLVM IR failed");
+  CodegenOptions codegen;
+  codegen.threads = session.options().compileThreads;
+  CodegenStats codegenStats;
+  auto objects =
+      compileToObjects(std::move(llvmModule), codegen, &codegenStats);
+  if (!objects)
+    return Status::error(modelPath + ": code generation failed: " +
+                         llvm::toString(objects.takeError()));
+  parts.objects = std::move(*objects);
+  stats.partitions = codegenStats.partitions;
+  stats.codegenThreads = codegenStats.threads;
+  stats.llvmSeconds = secondsSince(start);
+  return parts;
+}
+
+/// Links the parts into a shared library or one relocatable object, written
+/// atomically (a failed link leaves no half-written file behind).
+Status linkParts(const MachineCodeParts &parts, const std::string &modelPath,
+                 const std::string &outputPath, bool relocatable) {
+  TemporaryFiles temps;
+  std::vector<std::string> inputs;
+  for (const std::string &object : parts.objects) {
+    std::string path;
+    DLC_RETURN_IF_ERROR(temps.write("dlc-kernels", object, path));
+    inputs.push_back(path);
+  }
+  if (!parts.weights.symbols.empty()) {
+    std::string path;
+    DLC_RETURN_IF_ERROR(temps.create("dlc-weights", "o", path));
+    if (llvm::Error e = writeWeightsObject(parts.weights, path))
+      return Status::error(modelPath + ": " + llvm::toString(std::move(e)));
+    inputs.push_back(path);
+  }
+  std::string tmpOut = outputPath + ".tmp";
+  temps.paths.push_back(tmpOut);
+  std::string error;
+  if (!linkObjects(inputs, tmpOut, relocatable, error))
+    return Status::error(modelPath + ": " + error);
+  if (std::error_code ec = llvm::sys::fs::rename(tmpOut, outputPath))
+    return Status::error("cannot write '" + outputPath + "': " + ec.message());
+  return Status::success();
+}
+
 } // namespace
 
 Status compileModel(const ModelFile &model, const CompileOptions &options,
@@ -263,85 +372,244 @@ Status compileModel(const ModelFile &model, const CompileOptions &options,
   Session session(model, options);
   EmitKind mlirStage = kind <= EmitKind::LLVMDialect ? kind
                                                      : EmitKind::LLVMDialect;
-  if (Status s = session.lowerTo(mlirStage, stats); !s.ok())
-    return s;
+  DLC_RETURN_IF_ERROR(session.lowerTo(mlirStage, stats));
+  Status result = Status::success();
   if (kind <= EmitKind::LLVMDialect) {
-    if (statsOut)
-      *statsOut = stats;
-    return writeText(outputPath, [&](raw_ostream &os) {
+    readKernelCounts(session.module(), session.entry(), stats);
+    result = writeText(outputPath, [&](raw_ostream &os) {
       session.module().print(os);
     });
-  }
-
-  auto start = Clock::now();
-  llvm::LLVMContext llvmContext;
-  std::unique_ptr<llvm::Module> llvmModule = translateAndOptimize(
-      session.module(), llvmContext, session.entry(), session.signature());
-  if (!llvmModule)
-    return Status::error(model.path() + ": translation to LLVM IR failed");
-  Status result = Status::success();
-  std::string error;
-  if (kind == EmitKind::LLVMIR) {
-    result = writeText(outputPath, [&](raw_ostream &os) { llvmModule->print(os, nullptr); });
-  } else if (kind == EmitKind::Assembly || kind == EmitKind::Object) {
-    if (!emitMachineCode(*llvmModule,
-                         kind == EmitKind::Object ? OutputKind::Object
-                                                  : OutputKind::Assembly,
-                         outputPath, error))
+  } else if (kind == EmitKind::LLVMIR || kind == EmitKind::Assembly) {
+    // One optimized module, to read: weights stay external symbols here.
+    auto start = Clock::now();
+    readKernelCounts(session.module(), session.entry(), stats);
+    WeightsBlob weights;
+    if (failed(externalizeWeights(session.module(), weights)))
+      return Status::error(model.path() + ": cannot move the weights out");
+    llvm::LLVMContext llvmContext;
+    std::unique_ptr<llvm::Module> llvmModule = translateAndOptimize(
+        session.module(), llvmContext, session.entry(), session.signature());
+    if (!llvmModule)
+      return Status::error(model.path() + ": translation to LLVM IR failed");
+    std::string error;
+    if (kind == EmitKind::LLVMIR)
+      result = writeText(outputPath, [&](raw_ostream &os) {
+        llvmModule->print(os, nullptr);
+      });
+    else if (!emitMachineCode(*llvmModule, OutputKind::Assembly, outputPath,
+                              error))
       result = Status::error(model.path() + ": " + error);
+    stats.llvmSeconds = secondsSince(start);
   } else {
-    // Shared library: an object in a temporary file, linked next to the
-    // output, so a failed link never leaves a half-written library behind.
-    SmallString<128> objectPath;
-    if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
-            "dlc-model", "o", objectPath))
-      return Status::error("cannot create a temporary object file: " +
-                           ec.message());
-    std::string tmpLib = outputPath + ".tmp";
-    if (!emitMachineCode(*llvmModule, OutputKind::Object, objectPath, error) ||
-        !linkSharedLibrary(objectPath, tmpLib, error)) {
-      result = Status::error(model.path() + ": " + error);
-    } else if (std::error_code ec = llvm::sys::fs::rename(tmpLib, outputPath)) {
-      result = Status::error("cannot write '" + outputPath + "': " + ec.message());
-    }
-    llvm::sys::fs::remove(objectPath);
-    llvm::sys::fs::remove(tmpLib);
+    auto parts = generateMachineCode(session, model.path(), stats);
+    if (!parts.ok())
+      return parts.status();
+    auto start = Clock::now();
+    result = linkParts(*parts, model.path(), outputPath,
+                       kind == EmitKind::Object);
+    stats.llvmSeconds += secondsSince(start);
   }
-  stats.llvmSeconds = secondsSince(start);
   if (statsOut)
     *statsOut = stats;
   return result;
 }
 
+// Identifies this build of the compiler: the file holding its code (size
+// and modification time), so that a rebuilt compiler never loads code the
+// previous one cached, whatever its version number says.
+std::string compilerBuildIdentity() {
+  static const std::string identity = [] {
+    std::string id = DLC_VERSION;
+    // The file holding this code: a shared library by its path; for code
+    // linked into the executable, dladdr names the program as it was
+    // started (a bare "dlc" when found on PATH), which cannot be opened
+    // from elsewhere, so /proc/self/exe names it instead.
+    std::string path = "/proc/self/exe";
+    Dl_info info;
+    if (dladdr(reinterpret_cast<void *>(&compilerBuildIdentity), &info) &&
+        info.dli_fname && info.dli_fname[0] == '/')
+      path = info.dli_fname;
+    llvm::sys::fs::file_status status;
+    if (llvm::sys::fs::status(path, status)) {
+      // Without a build to name, nothing may be reused across builds.
+      id += " unknown build " + std::to_string(::getpid());
+      return id;
+    }
+    id += " " + std::to_string(status.getSize()) + " " +
+          std::to_string(
+              status.getLastModificationTime().time_since_epoch().count());
+    return id;
+  }();
+  return identity;
+}
+
+namespace {
+
+/// Everything in the options that changes the code.
+std::string optionsText(const CompileOptions &o, uint64_t memoryLimit) {
+  std::string text = "batch=" + std::to_string(o.batchSize) +
+                     " function=" + std::to_string(int(o.function)) +
+                     " fuse=" + std::to_string(o.fuse) + " entry=" + o.entry +
+                     " limit=" + std::to_string(memoryLimit) + " outer=";
+  for (int64_t t : o.outerTiles)
+    text += std::to_string(t) + ",";
+  text += " inner=";
+  for (int64_t t : o.innerTiles)
+    text += std::to_string(t) + ",";
+  const TrainingConfig &t = o.training;
+  char floats[256];
+  std::snprintf(floats, sizeof floats, " %a %a %a %a %a %a %d", t.beta1,
+                t.beta2, t.epsilon, t.momentum, t.rho, t.weightDecay,
+                int(t.nesterov));
+  return text + " loss=" + t.loss + " optimizer=" + t.optimizer + floats;
+}
+
+std::string cacheKey(const ModelFile &model, const CompileOptions &options,
+                     uint64_t memoryLimit) {
+  CacheKeyBuilder key;
+  key.add("format", "dlc-jit-1");
+  key.add("model", model.data(), model.size());
+  key.add("options", optionsText(options, memoryLimit));
+  key.add("cpu", hostCPUDescription());
+  key.add("version", compilerBuildIdentity());
+  return key.hex();
+}
+
+/// A cache entry holds the objects, the weights blob and its table, and the
+/// statistics of the compile that made it.
+std::vector<CacheSection> cacheSections(const MachineCodeParts &parts,
+                                        const std::string &table,
+                                        const std::string &kernels) {
+  std::vector<CacheSection> sections;
+  for (size_t i = 0; i < parts.objects.size(); ++i)
+    sections.push_back({"object." + std::to_string(i),
+                        parts.objects[i].data(), parts.objects[i].size()});
+  sections.push_back({"weights", parts.weights.data.get(),
+                      size_t(parts.weights.size)});
+  sections.push_back({"weights.table", table.data(), table.size()});
+  sections.push_back({"kernels", kernels.data(), kernels.size()});
+  return sections;
+}
+
+/// Loads a cache entry's code; nullptr (and `problem`) if it is unusable.
+std::unique_ptr<JitCode> loadCacheEntry(std::shared_ptr<CacheEntry> entry,
+                                        CompileStats &stats,
+                                        std::string &problem) {
+  std::vector<llvm::StringRef> objects;
+  for (size_t i = 0;; ++i) {
+    auto object = entry->find("object." + std::to_string(i));
+    if (!object)
+      break;
+    objects.push_back(llvm::StringRef(object->data(), object->size()));
+  }
+  auto blob = entry->find("weights");
+  auto table = entry->find("weights.table");
+  auto kernels = entry->find("kernels");
+  WeightsBlob weights;
+  if (objects.empty() || !blob || !table || !kernels ||
+      !weights.parseTable(llvm::StringRef(table->data(), table->size()),
+                          blob->size())) {
+    problem = "cache entry lacks its code or weights";
+    return nullptr;
+  }
+  // The weights are used in place, from the mapped entry.
+  weights.data = std::shared_ptr<const uint8_t>(
+      entry, reinterpret_cast<const uint8_t *>(blob->data()));
+  weights.size = blob->size();
+  std::sscanf(std::string(*kernels).c_str(), "%lld %lld",
+              reinterpret_cast<long long *>(&stats.kernelsOutlined),
+              reinterpret_cast<long long *>(&stats.kernelsDistinct));
+  auto code = loadObjects(objects, std::move(weights), entry);
+  if (!code) {
+    problem = llvm::toString(code.takeError());
+    return nullptr;
+  }
+  return std::move(*code);
+}
+
 StatusOr<std::unique_ptr<CompiledModel>>
-jitCompile(const ModelFile &model, const CompileOptions &options,
-           CompileStats *statsOut) {
-  CompileStats stats;
-  Session session(model, options);
-  if (Status s = session.lowerTo(EmitKind::LLVMDialect, stats); !s.ok())
-    return s;
-  auto start = Clock::now();
-  auto engine =
-      dlc::jitCompile(session.module(), session.entry(), session.signature());
-  if (!engine)
-    return Status::error(model.path() + ": JIT compilation failed: " +
-                         llvm::toString(engine.takeError()));
-  std::shared_ptr<ExecutionEngine> owner(std::move(*engine));
-  auto describe = owner->lookup("dlc_model_describe");
-  auto infer = owner->lookup("dlc_model_infer");
+wrapJitCode(std::unique_ptr<JitCode> code, const std::string &path) {
+  auto describe = code->lookup("dlc_model_describe");
+  auto infer = code->lookup("dlc_model_infer");
   if (!describe || !infer) {
     if (!describe)
       llvm::consumeError(describe.takeError());
     if (!infer)
       llvm::consumeError(infer.takeError());
-    return Status::error(model.path() + ": JIT code lacks the model ABI");
+    return Status::error(path + ": JIT code lacks the model ABI");
   }
-  stats.llvmSeconds = secondsSince(start);
-  if (statsOut)
-    *statsOut = stats;
+  std::shared_ptr<JitCode> owner(std::move(code));
   return CompiledModel::fromFunctions(
       reinterpret_cast<dlc_model_describe_fn>(*describe),
-      reinterpret_cast<dlc_model_infer_fn>(*infer), owner, model.path());
+      reinterpret_cast<dlc_model_infer_fn>(*infer), owner, path);
+}
+
+} // namespace
+
+StatusOr<std::unique_ptr<CompiledModel>>
+jitCompile(const ModelFile &model, const CompileOptions &options,
+           CompileStats *statsOut) {
+  auto begin = Clock::now();
+  CompileStats stats;
+  std::unique_ptr<CompileCache> cache;
+  std::string key;
+  if (options.useCache) {
+    StatusOr<uint64_t> limit = resolveMemoryLimit(options.maxMemoryBytes);
+    if (!limit.ok())
+      return limit.status();
+    CacheOptions cacheOptions;
+    if (!options.cacheDirectory.empty())
+      cacheOptions.directory = options.cacheDirectory;
+    if (!cacheOptions.directory.empty()) {
+      cache = std::make_unique<CompileCache>(cacheOptions);
+      key = cacheKey(model, options, *limit);
+      std::string problem;
+      std::shared_ptr<CacheEntry> entry = cache->lookup(key, &problem);
+      if (!problem.empty())
+        warnCacheProblemOnce(problem, "compiling again");
+      if (entry) {
+        std::unique_ptr<JitCode> code = loadCacheEntry(entry, stats, problem);
+        if (code) {
+          stats.cache = CacheUse::Hit;
+          stats.totalSeconds = secondsSince(begin);
+          if (statsOut)
+            *statsOut = stats;
+          return wrapJitCode(std::move(code), model.path());
+        }
+        warnCacheProblemOnce(cache->directory() + ": " + problem,
+                           "compiling again");
+      }
+      stats.cache = CacheUse::Miss;
+    }
+  }
+
+  Session session(model, options);
+  DLC_RETURN_IF_ERROR(session.lowerTo(EmitKind::LLVMDialect, stats));
+  auto parts = generateMachineCode(session, model.path(), stats);
+  if (!parts.ok())
+    return parts.status();
+  if (cache) {
+    std::string table = parts->weights.tableText();
+    std::string kernels = std::to_string(stats.kernelsOutlined) + " " +
+                          std::to_string(stats.kernelsDistinct);
+    // A cache that cannot be written only costs the next run a compile.
+    if (Status s = cache->store(key, cacheSections(*parts, table, kernels));
+        !s.ok())
+      warnCacheProblemOnce(s.message(), "the compiled code is not cached");
+  }
+  auto start = Clock::now();
+  std::vector<llvm::StringRef> objects(parts->objects.begin(),
+                                       parts->objects.end());
+  auto code = loadObjects(objects, std::move(parts->weights));
+  if (!code)
+    return Status::error(model.path() + ": JIT linking failed: " +
+                         llvm::toString(code.takeError()));
+  auto compiled = wrapJitCode(std::move(*code), model.path());
+  stats.llvmSeconds += secondsSince(start);
+  stats.totalSeconds = secondsSince(begin);
+  if (statsOut)
+    *statsOut = stats;
+  return compiled;
 }
 
 } // namespace dlc

@@ -115,6 +115,9 @@ void buildBufferizePipeline(OpPassManager &pm, const PipelineOptions &opts) {
   // memrefs, which the bare-pointer calling convention of the LLVM stage
   // cannot lower: inline it into its callers.
   addText(pm, "buffer-deallocation-pipeline,inline,symbol-dce,canonicalize");
+  // Each loop nest becomes a kernel function (identical ones shared), so
+  // LLVM compiles kernels apart and in parallel instead of one huge entry.
+  addText(pm, "dlc-outline-kernels{entry=" + opts.entry + "},canonicalize");
 }
 
 void buildLLVMPipeline(OpPassManager &pm, const PipelineOptions &) {

@@ -3,7 +3,6 @@
 #include "dlc/Target/Target.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
@@ -33,6 +32,22 @@ void initializeLLVMOnce() {
     return true;
   }();
   (void)initialized;
+}
+
+void registerTranslations(MLIRContext &ctx) {
+  DialectRegistry registry;
+  registerAllToLLVMIRTranslations(registry);
+  ctx.appendDialectRegistry(registry);
+}
+} // namespace
+
+std::string hostCPUDescription() {
+  auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!builder) {
+    llvm::consumeError(builder.takeError());
+    return "unknown";
+  }
+  return builder->getCPU() + " " + builder->getFeatures().getString();
 }
 
 /// A target machine for the CPU we run on: its name and features (e.g.
@@ -79,16 +94,19 @@ void optimizeModule(llvm::Module &module, llvm::TargetMachine &tm) {
   passes.run(module, mam);
 }
 
-void registerTranslations(MLIRContext &ctx) {
-  DialectRegistry registry;
-  registerAllToLLVMIRTranslations(registry);
-  ctx.appendDialectRegistry(registry);
+/// The host's target machine, or null after an error on `module`.
+static std::unique_ptr<llvm::TargetMachine>
+hostTargetMachineFor(ModuleOp module) {
+  std::string error;
+  std::unique_ptr<llvm::TargetMachine> tm = hostTargetMachine(error);
+  if (!tm)
+    module.emitError("no target machine for the host: ") << error;
+  return tm;
 }
-} // namespace
 
 std::unique_ptr<llvm::Module>
-translateAndOptimize(ModuleOp module, llvm::LLVMContext &llvmContext,
-                     StringRef entry, const ModelSignature &signature) {
+translateWithABI(ModuleOp module, llvm::LLVMContext &llvmContext,
+                 StringRef entry, const ModelSignature &signature) {
   registerTranslations(*module->getContext());
   // dlc's argument attributes (names, parameter flags) have served their
   // purpose by now (the signature was read before bufferization). Left in
@@ -115,14 +133,24 @@ translateAndOptimize(ModuleOp module, llvm::LLVMContext &llvmContext,
                                          << " does not match the model ABI";
     return nullptr;
   }
-  std::string error;
-  std::unique_ptr<llvm::TargetMachine> tm = hostTargetMachine(error);
-  if (!tm) {
-    module.emitError("no target machine for the host: ") << error;
+  std::unique_ptr<llvm::TargetMachine> tm = hostTargetMachineFor(module);
+  if (!tm)
     return nullptr;
-  }
   llvmModule->setDataLayout(tm->createDataLayout());
   llvmModule->setTargetTriple(tm->getTargetTriple());
+  return llvmModule;
+}
+
+std::unique_ptr<llvm::Module>
+translateAndOptimize(ModuleOp module, llvm::LLVMContext &llvmContext,
+                     StringRef entry, const ModelSignature &signature) {
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateWithABI(module, llvmContext, entry, signature);
+  if (!llvmModule)
+    return nullptr;
+  std::unique_ptr<llvm::TargetMachine> tm = hostTargetMachineFor(module);
+  if (!tm)
+    return nullptr;
   // -O2: the MLIR pipeline has already tiled, vectorized and unrolled the
   // kernels, so -O3's extra loop passes found nothing more to speed up on the
   // reference CNN (same run time, measured side by side) but cost ~10% more
@@ -155,8 +183,8 @@ bool emitMachineCode(llvm::Module &module, OutputKind kind, StringRef path,
   return true;
 }
 
-bool linkSharedLibrary(StringRef objectPath, StringRef outputPath,
-                       std::string &errorMessage) {
+bool linkObjects(ArrayRef<std::string> objectPaths, StringRef outputPath,
+                 bool relocatable, std::string &errorMessage) {
   // Prefer the linker of the LLVM we were built with, then any on PATH.
   llvm::ErrorOr<std::string> linker = llvm::sys::findProgramByName(
       "ld.lld", {LLVM_TOOLS_DIR});
@@ -168,8 +196,33 @@ bool linkSharedLibrary(StringRef objectPath, StringRef outputPath,
     errorMessage = "ld.lld not found (install lld)";
     return false;
   }
-  SmallVector<StringRef> args{*linker,     "-shared", "--gc-sections",
-                              "-o",        outputPath, objectPath};
+  SmallVector<StringRef> args{*linker, "-o", outputPath};
+  // A shared library exports the model ABI alone: kernels, the entry and
+  // the weights bind locally (calls between the objects' kernels become
+  // direct calls), and nothing of the model can clash with its host.
+  SmallString<128> scriptPath;
+  std::optional<llvm::FileRemover> removeScript;
+  if (relocatable) {
+    args.push_back("-r");
+  } else {
+    if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
+            "dlc-exports", "ver", scriptPath)) {
+      errorMessage = "cannot create a temporary file: " + ec.message();
+      return false;
+    }
+    removeScript.emplace(scriptPath);
+    std::error_code ec;
+    llvm::raw_fd_ostream script(scriptPath, ec);
+    script << "{ global: dlc_model_*; local: *; };\n";
+    script.close();
+    if (ec || script.has_error()) {
+      errorMessage = "cannot write a temporary file";
+      return false;
+    }
+    args.append({"-shared", "--gc-sections", "--version-script", scriptPath});
+  }
+  for (const std::string &object : objectPaths)
+    args.push_back(object);
   // lld's messages go to a log file and its first line into our error, so
   // that a failed link is one line from the tool, not lld's output followed
   // by ours.
@@ -198,26 +251,24 @@ bool linkSharedLibrary(StringRef objectPath, StringRef outputPath,
   return true;
 }
 
-llvm::Expected<std::unique_ptr<ExecutionEngine>>
-jitCompile(ModuleOp module, StringRef entry, const ModelSignature &signature) {
-  initializeLLVMOnce();
-  registerTranslations(*module->getContext());
-  std::string entryName = entry.str();
-  // The module builder runs the same translation + ABI + -O2 as the AOT
-  // path, so JIT and AOT code are the same code.
-  auto builder = [&](Operation *op, llvm::LLVMContext &ctx) {
-    return translateAndOptimize(cast<ModuleOp>(op), ctx, entryName, signature);
-  };
-  ExecutionEngineOptions options;
-  options.llvmModuleBuilder = builder;
-  options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
-  options.enableGDBNotificationListener = false;
-  // DLC_PERF=1 makes the JIT describe its code to `perf` (a jitdump for
-  // `perf record -k 1` + `perf inject --jit`), so compiled models can be
-  // profiled; off by default because it writes a file per process.
-  const char *perf = std::getenv("DLC_PERF");
-  options.enablePerfNotificationListener = perf && *perf && *perf != '0';
-  return ExecutionEngine::create(module, options);
+JitCode::~JitCode() = default;
+
+llvm::Expected<std::unique_ptr<JitCode>>
+jitCompile(ModuleOp module, StringRef entry, const ModelSignature &signature,
+           const CodegenOptions &options, CodegenStats *stats) {
+  WeightsBlob weights;
+  if (failed(externalizeWeights(module, weights)))
+    return llvm::createStringError("cannot move the weights out of the code");
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateWithABI(module, llvmContext, entry, signature);
+  if (!llvmModule)
+    return llvm::createStringError("translation to LLVM IR failed");
+  auto objects = compileToObjects(std::move(llvmModule), options, stats);
+  if (!objects)
+    return objects.takeError();
+  SmallVector<StringRef> views(objects->begin(), objects->end());
+  return loadObjects(views, std::move(weights));
 }
 
 } // namespace dlc

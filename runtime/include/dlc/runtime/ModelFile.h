@@ -61,6 +61,13 @@ public:
   static StatusOr<std::unique_ptr<ModelFile>>
   fromBuffer(std::vector<uint8_t> bytes, const std::string &name);
 
+  /// Same checks on a model image that stays where it is (e.g. inside a
+  /// mapped cache entry): no copy. `data` must be 64-byte aligned and stay
+  /// valid while `owner` lives; the ModelFile keeps `owner`.
+  static StatusOr<std::unique_ptr<ModelFile>>
+  fromMemory(const uint8_t *data, size_t size,
+             std::shared_ptr<const void> owner, const std::string &name);
+
   ~ModelFile();
   ModelFile(const ModelFile &) = delete;
   ModelFile &operator=(const ModelFile &) = delete;
@@ -90,6 +97,7 @@ private:
   size_t size_ = 0;
   void *mapping_ = nullptr; // Set when data_ is an mmap of the file.
   AlignedBuffer owned_;     // Set when data_ is a copy made by fromBuffer.
+  std::shared_ptr<const void> external_; // Keeps fromMemory's image alive.
   const fb::Model *model_ = nullptr;
 };
 
