@@ -192,3 +192,20 @@ func.func @odd_channels(%x: tensor<1x9x9x24xf32>, %w: tensor<1x1x24x24xf32>) -> 
     ins(%x, %w : tensor<1x9x9x24xf32>, tensor<1x1x24x24xf32>) outs(%f : tensor<1x9x9x24xf32>) -> tensor<1x9x9x24xf32>
   return %c : tensor<1x9x9x24xf32>
 }
+
+// -----
+
+// MobileNetV2's last projection (960 input channels, 14 accumulators): the
+// channel tile is a whole number of vectors, 96 (6 vectors), not the larger
+// divisor 120, whose 7.5 vectors LLVM would split and shuffle.
+// CHECK-LABEL: func.func @expanded_projection
+// CHECK: dlc.inner_tiles = array<i64: 1, 1, 7, 32>
+// CHECK-SAME: dlc.reduction_tiles = array<i64: 1, 1, 96>
+func.func @expanded_projection(%x: tensor<1x7x7x960xf32>, %w: tensor<1x1x960x96xf32>) -> tensor<1x7x7x96xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x7x7x96xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<1x7x7x96xf32>) -> tensor<1x7x7x96xf32>
+  %c = linalg.conv_2d_nhwc_hwcf {dlc.fusion_root, dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : tensor<1x7x7x960xf32>, tensor<1x1x960x96xf32>) outs(%f : tensor<1x7x7x96xf32>) -> tensor<1x7x7x96xf32>
+  return %c : tensor<1x7x7x96xf32>
+}

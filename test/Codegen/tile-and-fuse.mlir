@@ -165,3 +165,34 @@ func.func @shared_sum(%x: tensor<1x3x3x16xf32>, %y: tensor<1x3x3x16xf32>, %w: te
   } -> tensor<1x3x3x16xf32>
   return %next : tensor<1x3x3x16xf32>
 }
+
+// -----
+
+// Input channels tiled (a deep 1x1 layer): the activation of the layer's
+// input is computed a channel tile at a time inside the reduction loop, not
+// on all channels above it; the accumulator's fill stays outside the loop.
+// CHECK-LABEL: func.func @channel_tiled_input
+// CHECK: scf.forall
+// CHECK:   linalg.fill
+// CHECK:   scf.for %{{.*}} = %c0 to %c64 step %c16
+// CHECK:     linalg.generic {{.*}} outs(%{{.*}} : tensor<1x1x4x16xf32>)
+// CHECK:       arith.minnumf
+// CHECK:     linalg.conv_2d_nhwc_hwcf {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x1x4x16xf32>, tensor<1x1x16x32xf32>)
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @channel_tiled_input(%x: tensor<1x2x4x64xf32>, %w: tensor<1x1x64x32xf32>) -> tensor<1x2x4x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %six = arith.constant 6.0 : f32
+  %ex = tensor.empty() : tensor<1x2x4x64xf32>
+  %act = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x : tensor<1x2x4x64xf32>) outs(%ex : tensor<1x2x4x64xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %m = arith.maxnumf %a, %zero : f32
+    %n = arith.minnumf %m, %six : f32
+    linalg.yield %n : f32
+  } -> tensor<1x2x4x64xf32>
+  %e = tensor.empty() : tensor<1x2x4x32xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x2x4x32xf32>) -> tensor<1x2x4x32xf32>
+  %c = linalg.conv_2d_nhwc_hwcf {dlc.fusion_root, dlc.outer_tiles = array<i64: 1, 1, 0, 0>, dlc.inner_tiles = array<i64: 1, 1, 4, 32>, dlc.reduction_tiles = array<i64: 1, 1, 16>, dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%act, %w : tensor<1x2x4x64xf32>, tensor<1x1x64x32xf32>) outs(%init : tensor<1x2x4x32xf32>) -> tensor<1x2x4x32xf32>
+  return %c : tensor<1x2x4x32xf32>
+}

@@ -65,7 +65,8 @@ func.func @conv2d_no_bias_dilated(%x: tensor<1x8x8x2xf32>, %w: tensor<3x3x2x4xf3
 
 // -----
 
-// Multiplier 1: the filter drops its multiplier dim and the conv writes NHWC.
+// Multiplier 1: the filter drops its multiplier dim and the conv writes NHWC;
+// its chain ends in a fusion root, tiled like a conv chain.
 // CHECK-LABEL: func.func @depthwise_conv2d
 // CHECK-SAME: (%[[X:.+]]: tensor<1x8x8x4xf32>, %[[W:.+]]: tensor<3x3x4x1xf32>, %[[B:.+]]: tensor<4xf32>)
 // CHECK: %[[PAD:.+]] = tensor.pad %[[X]] low[0, 1, 1, 0] high[0, 1, 1, 0]
@@ -73,7 +74,7 @@ func.func @conv2d_no_bias_dilated(%x: tensor<1x8x8x2xf32>, %w: tensor<3x3x2x4xf3
 // CHECK: %[[INIT:.+]] = linalg.broadcast ins(%[[B]] : tensor<4xf32>)
 // CHECK: %[[CONV:.+]] = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
 // CHECK-SAME: ins(%[[PAD]], %[[F]] : tensor<1x10x10x4xf32>, tensor<3x3x4xf32>) outs(%[[INIT]] : tensor<1x8x8x4xf32>)
-// CHECK: linalg.generic
+// CHECK: linalg.generic {{.*}}dlc.fusion_root
 // CHECK: arith.maxnumf
 // CHECK: arith.minnumf
 func.func @depthwise_conv2d(%x: tensor<1x8x8x4xf32>, %w: tensor<3x3x4x1xf32>, %b: tensor<4xf32>) -> tensor<1x8x8x4xf32> {
@@ -84,8 +85,10 @@ func.func @depthwise_conv2d(%x: tensor<1x8x8x4xf32>, %w: tensor<3x3x4x1xf32>, %b
 // -----
 
 // Multiplier 2: [N, H, W, C, M] conv collapsed to C*M channels; the bias is
-// split into [C, M] to initialize it.
+// split into [C, M] to initialize it. The chain ends in a reshape, which
+// tiling cannot start from: no fusion root.
 // CHECK-LABEL: func.func @depthwise_conv2d_multiplier
+// CHECK-NOT: dlc.fusion_root
 // CHECK-SAME: (%[[X:.+]]: tensor<1x6x6x3xf32>, %[[W:.+]]: tensor<3x3x3x2xf32>, %[[B:.+]]: tensor<6xf32>)
 // CHECK: %[[B2:.+]] = tensor.expand_shape %[[B]] {{\[}}[0, 1]] output_shape [3, 2] : tensor<6xf32> into tensor<3x2xf32>
 // CHECK: %[[E:.+]] = tensor.empty() : tensor<1x2x2x3x2xf32>

@@ -93,14 +93,21 @@ int64_t outputChannelTile(int64_t channels) {
 /// The input-channel tile of a contraction with `accumulators` vectors in
 /// its register tile, each updated `perChannel` times per input channel
 /// (the unrolled filter columns); 0 (untiled) when the whole reduction fits
-/// kMaxUnrolledMultiplyAdds.
+/// kMaxUnrolledMultiplyAdds. A tile is a whole number of vectors when the
+/// channels allow it: the input is read a tile of channels at a time, and
+/// a vector of, say, 36 or 144 floats is split and shuffled by LLVM's
+/// instruction selection at a cost that made MobileNetV2's projection
+/// layers take seconds each to compile.
 int64_t inputChannelTile(int64_t channels, int64_t accumulators,
                          int64_t perChannel) {
   int64_t perStep = std::max<int64_t>(1, accumulators * perChannel);
   if (channels * perStep <= kMaxUnrolledMultiplyAdds)
     return 0;
-  return largestDivisorAtMost(
-      channels, std::max<int64_t>(1, kMaxUnrolledMultiplyAdds / perStep));
+  int64_t limit = std::max<int64_t>(1, kMaxUnrolledMultiplyAdds / perStep);
+  if (channels % kLanes == 0)
+    return kLanes * largestDivisorAtMost(channels / kLanes,
+                                         std::max<int64_t>(1, limit / kLanes));
+  return largestDivisorAtMost(channels, limit);
 }
 
 struct TileChoice {

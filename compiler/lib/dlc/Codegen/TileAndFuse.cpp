@@ -155,6 +155,44 @@ bool isContraction(Operation *op) {
              linalg::DepthwiseConv2DNhwcHwcmOp, linalg::MatmulOp>(op);
 }
 
+/// Tiles `op`'s reduction loops by `sizes` with scf.for and fuses the
+/// elementwise producers of its inputs (and the pads between) into the
+/// loop. Destinations are never fused: the accumulator must be initialized
+/// once, outside the reduction.
+LogicalResult tileReductionsFusingInputs(RewriterBase &rewriter,
+                                         TilingInterface op,
+                                         ArrayRef<int64_t> sizes) {
+  scf::SCFTilingOptions tiling;
+  tiling.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), sizes));
+  tiling.setLoopType(LoopType::ForOp);
+  scf::SCFTileAndFuseOptions options;
+  options.setTilingOptions(tiling);
+  options.setFusionControlFn(
+      [](tensor::ExtractSliceOp, OpResult producer, bool isDestination)
+          -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
+        Operation *owner = producer.getOwner();
+        if (isDestination || owner->hasAttr(kMaterializeAttr))
+          return std::nullopt;
+        auto generic = dyn_cast<linalg::GenericOp>(owner);
+        bool elementwise =
+            generic && generic.getNumLoops() == generic.getNumParallelLoops();
+        if (!elementwise && !isa<tensor::PadOp>(owner))
+          return std::nullopt;
+        return scf::SCFTileAndFuseOptions::ControlFnResult{};
+      });
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTileAndFuseResult> result =
+      scf::tileConsumerAndFuseProducersUsingSCF(rewriter, op, options);
+  if (failed(result))
+    return failure();
+  for (OpResult r : op->getResults())
+    if (Value replacement = result->replacements.lookup(r))
+      rewriter.replaceAllUsesWith(r, replacement);
+  if (op->use_empty())
+    rewriter.eraseOp(op);
+  return success();
+}
+
 /// Tiles the trailing reduction loops of `op` by `reduction` (missing
 /// entries are 0, i.e. untiled); parallel loops are left alone.
 LogicalResult tileReductions(RewriterBase &rewriter, Operation *op,
@@ -170,6 +208,14 @@ LogicalResult tileReductions(RewriterBase &rewriter, Operation *op,
   }
   if (!any)
     return success();
+  // A conv whose input channels are tiled (a deep layer) computes the
+  // elementwise producers of its input (the previous layer's activation)
+  // a channel tile at a time inside the reduction loop: fused above it,
+  // they were computed on all channels at once, vectors of hundreds of
+  // floats that spilled and took LLVM seconds to compile per kernel.
+  if (!isa<linalg::MatmulOp>(op) && sizes.back() != 0)
+    return tileReductionsFusingInputs(rewriter, cast<TilingInterface>(op),
+                                      sizes);
   // A matmul's K loop is long and keeps its loop; a conv's filter rows are
   // unrolled when each row's contraction is short (see above).
   bool unroll = false;

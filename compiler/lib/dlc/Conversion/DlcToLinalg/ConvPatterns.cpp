@@ -130,9 +130,16 @@ struct DepthwiseConv2DLowering : OpConversionPattern<DepthwiseConv2DOp> {
       conv = tensor::CollapseShapeOp::create(rewriter, loc, resultType, conv5,
                                              mergeChannels);
     }
-    rewriter.replaceOp(op,
-                       applyActivation(rewriter, loc, conv, op.getActivation(),
-                                       op.getLeakyAlpha().convertToFloat()));
+    Value result = applyActivation(rewriter, loc, conv, op.getActivation(),
+                                   op.getLeakyAlpha().convertToFloat());
+    // Tiled like a conv chain. Left unmarked, the depthwise conv was fused
+    // into its consumer's tiles: recomputed for every tile of the next
+    // layer's output channels, on all its channels at once. The multiplier
+    // form ends in a reshape, which tiling cannot start from.
+    if (multiplier == 1)
+      result.getDefiningOp()->setAttr(kFusionRootAttrName,
+                                      rewriter.getUnitAttr());
+    rewriter.replaceOp(op, result);
     return success();
   }
 };
