@@ -149,11 +149,11 @@ func.func @batched_filter_grad_conv(%x: tensor<32x13x13x64xf32>, %dy: tensor<11x
 // A deep layer (ResNet's last 3x3 stage, 512 input channels): unrolling
 // the whole reduction would be 14 accumulators x 512 channels = 7168
 // multiply-adds in one step; the input channels are looped over in blocks
-// of 128 (1792 unrolled multiply-adds), so LLVM compiles it in
-// milliseconds.
+// of 32 (448 unrolled multiply-adds, under the 512 that keep LLVM's work
+// per kernel small).
 // CHECK-LABEL: func.func @deep_conv
 // CHECK: dlc.inner_tiles = array<i64: 1, 1, 7, 32>
-// CHECK-SAME: dlc.reduction_tiles = array<i64: 1, 1, 128>
+// CHECK-SAME: dlc.reduction_tiles = array<i64: 1, 1, 32>
 func.func @deep_conv(%x: tensor<1x9x9x512xf32>, %w: tensor<3x3x512x512xf32>) -> tensor<1x7x7x512xf32> {
   %z = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<1x7x7x512xf32>
@@ -195,17 +195,18 @@ func.func @odd_channels(%x: tensor<1x9x9x24xf32>, %w: tensor<1x1x24x24xf32>) -> 
 
 // -----
 
-// MobileNetV2's last projection (960 input channels, 14 accumulators): the
-// channel tile is a whole number of vectors, 96 (6 vectors), not the larger
-// divisor 120, whose 7.5 vectors LLVM would split and shuffle.
+// A MobileNetV2 projection (144 input channels, 14 accumulators, at most
+// 512 multiply-adds per unrolled step): the channel tile is a whole number
+// of vectors, 16, not the larger divisor 36, whose 2.25 vectors LLVM would
+// split and shuffle.
 // CHECK-LABEL: func.func @expanded_projection
 // CHECK: dlc.inner_tiles = array<i64: 1, 1, 7, 32>
-// CHECK-SAME: dlc.reduction_tiles = array<i64: 1, 1, 96>
-func.func @expanded_projection(%x: tensor<1x7x7x960xf32>, %w: tensor<1x1x960x96xf32>) -> tensor<1x7x7x96xf32> {
+// CHECK-SAME: dlc.reduction_tiles = array<i64: 1, 1, 16>
+func.func @expanded_projection(%x: tensor<1x7x7x144xf32>, %w: tensor<1x1x144x32xf32>) -> tensor<1x7x7x32xf32> {
   %z = arith.constant 0.0 : f32
-  %e = tensor.empty() : tensor<1x7x7x96xf32>
-  %f = linalg.fill ins(%z : f32) outs(%e : tensor<1x7x7x96xf32>) -> tensor<1x7x7x96xf32>
+  %e = tensor.empty() : tensor<1x7x7x32xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<1x7x7x32xf32>) -> tensor<1x7x7x32xf32>
   %c = linalg.conv_2d_nhwc_hwcf {dlc.fusion_root, dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-    ins(%x, %w : tensor<1x7x7x960xf32>, tensor<1x1x960x96xf32>) outs(%f : tensor<1x7x7x96xf32>) -> tensor<1x7x7x96xf32>
-  return %c : tensor<1x7x7x96xf32>
+    ins(%x, %w : tensor<1x7x7x144xf32>, tensor<1x1x144x32xf32>) outs(%f : tensor<1x7x7x32xf32>) -> tensor<1x7x7x32xf32>
+  return %c : tensor<1x7x7x32xf32>
 }
