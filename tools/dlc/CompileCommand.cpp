@@ -108,9 +108,13 @@ int compileCommand(int argc, char **argv) {
       output == "-")
     return fail("compile: binary output needs a file name (-o)");
 
+  // Reading the file, and converting a TFLite or ONNX model (or taking the
+  // conversion from the cache), before the compiler's own stages.
+  double loadStart = secondsSinceStart();
   auto file = loadModel(modelPath, !args.has("--no-cache"));
   if (!file.ok())
     return fail(file.status().message());
+  double loadSeconds = secondsSinceStart() - loadStart;
   // The training step (as `dlc train` compiles it, with the model's
   // Training settings) or the forward pass reading its weights as inputs.
   std::string function = args.get("--function", "infer");
@@ -128,7 +132,9 @@ int compileCommand(int argc, char **argv) {
   if (!status.ok())
     return fail(status.message());
   if (args.has("--time") || args.has("--json")) {
-    std::vector<ReportField> extra;
+    char load[32];
+    std::snprintf(load, sizeof load, "%.3f", loadSeconds);
+    std::vector<ReportField> extra = {{"load_seconds", load}};
     if (output != "-")
       if (FILE *f = std::fopen(output.c_str(), "rb")) {
         std::fseek(f, 0, SEEK_END);
