@@ -81,17 +81,20 @@ void markSharedProducers(Operation *scope) {
   });
 }
 
-/// Tiles `op` and fuses its producers; replaces the uses of `op`. Returns the
-/// tiled ops (the tiled `op` first).
+/// Tiles `op` and fuses the producers `control` accepts (by default all but
+/// the materialized ones); replaces the uses of `op`. Returns the tiled ops
+/// (the tiled `op` first).
 FailureOr<SmallVector<Operation *>>
 tileAndFuse(RewriterBase &rewriter, TilingInterface op,
-            ArrayRef<int64_t> sizes, LoopType loopType) {
+            ArrayRef<int64_t> sizes, LoopType loopType,
+            scf::SCFTileAndFuseOptions::ControlFnTy control =
+                fuseUnlessMaterialized) {
   scf::SCFTilingOptions tiling;
   tiling.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), sizes));
   tiling.setLoopType(loopType);
   scf::SCFTileAndFuseOptions options;
   options.setTilingOptions(tiling);
-  options.setFusionControlFn(fuseUnlessMaterialized);
+  options.setFusionControlFn(std::move(control));
   rewriter.setInsertionPoint(op);
   FailureOr<scf::SCFTileAndFuseResult> result =
       scf::tileConsumerAndFuseProducersUsingSCF(rewriter, op, options);
@@ -162,32 +165,22 @@ bool isContraction(Operation *op) {
 LogicalResult tileReductionsFusingInputs(RewriterBase &rewriter,
                                          TilingInterface op,
                                          ArrayRef<int64_t> sizes) {
-  scf::SCFTilingOptions tiling;
-  tiling.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), sizes));
-  tiling.setLoopType(LoopType::ForOp);
-  scf::SCFTileAndFuseOptions options;
-  options.setTilingOptions(tiling);
-  options.setFusionControlFn(
+  auto fuseElementwiseInputs =
       [](tensor::ExtractSliceOp, OpResult producer, bool isDestination)
-          -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
-        Operation *owner = producer.getOwner();
-        if (isDestination || owner->hasAttr(kMaterializeAttr))
-          return std::nullopt;
-        auto generic = dyn_cast<linalg::GenericOp>(owner);
-        bool elementwise =
-            generic && generic.getNumLoops() == generic.getNumParallelLoops();
-        if (!elementwise && !isa<tensor::PadOp>(owner))
-          return std::nullopt;
-        return scf::SCFTileAndFuseOptions::ControlFnResult{};
-      });
-  rewriter.setInsertionPoint(op);
-  FailureOr<scf::SCFTileAndFuseResult> result =
-      scf::tileConsumerAndFuseProducersUsingSCF(rewriter, op, options);
-  if (failed(result))
+      -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
+    Operation *owner = producer.getOwner();
+    if (isDestination || owner->hasAttr(kMaterializeAttr))
+      return std::nullopt;
+    auto generic = dyn_cast<linalg::GenericOp>(owner);
+    bool elementwise =
+        generic && generic.getNumLoops() == generic.getNumParallelLoops();
+    if (!elementwise && !isa<tensor::PadOp>(owner))
+      return std::nullopt;
+    return scf::SCFTileAndFuseOptions::ControlFnResult{};
+  };
+  if (failed(tileAndFuse(rewriter, op, sizes, LoopType::ForOp,
+                         fuseElementwiseInputs)))
     return failure();
-  for (OpResult r : op->getResults())
-    if (Value replacement = result->replacements.lookup(r))
-      rewriter.replaceAllUsesWith(r, replacement);
   if (op->use_empty())
     rewriter.eraseOp(op);
   return success();
