@@ -8,6 +8,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <cstring>
+#include <memory>
 #include <random>
 
 namespace dlc {
@@ -17,6 +20,15 @@ using test::errorOf;
 using ::testing::HasSubstr;
 
 std::vector<uint8_t> tinyBytes() { return test::makeTinyModel().finish(); }
+
+/// 64-byte-aligned zeroed storage of at least `size` bytes, shared like a
+/// mapped cache entry (aligned_alloc wants a multiple of the alignment).
+std::shared_ptr<uint8_t[]> alignedImage(size_t size) {
+  size_t rounded = (size + 63) / 64 * 64;
+  auto *p = static_cast<uint8_t *>(std::aligned_alloc(64, rounded));
+  std::memset(p, 0, rounded);
+  return std::shared_ptr<uint8_t[]>(p, [](uint8_t *q) { std::free(q); });
+}
 
 TEST(ModelFile, TruncatedFile) {
   std::vector<uint8_t> full = tinyBytes();
@@ -36,6 +48,36 @@ TEST(ModelFile, TruncatedFile) {
   }
   EXPECT_THAT(errorOf(ModelFile::fromBuffer({1, 2}, "x.fb")),
               HasSubstr("x.fb: not a dlc model: the file is only 2 bytes"));
+}
+
+TEST(ModelFile, FromMemoryUsesTheImageInPlaceAndKeepsItsOwner) {
+  std::vector<uint8_t> bytes = tinyBytes();
+  std::shared_ptr<uint8_t[]> image = alignedImage(bytes.size() + 64);
+  std::memcpy(image.get(), bytes.data(), bytes.size());
+  std::weak_ptr<uint8_t[]> alive = image;
+  {
+    auto f = ModelFile::fromMemory(image.get(), bytes.size(), image, "m.fb");
+    ASSERT_TRUE(f.ok()) << errorOf(f);
+    EXPECT_EQ((*f)->data(), image.get()); // no copy
+    image.reset();
+    EXPECT_FALSE(alive.expired()); // the ModelFile holds the owner
+    EXPECT_NE((*f)->graph(), nullptr);
+  }
+  EXPECT_TRUE(alive.expired());
+}
+
+TEST(ModelFile, FromMemoryRefusesMisalignedAndCorruptImages) {
+  std::vector<uint8_t> bytes = tinyBytes();
+  std::shared_ptr<uint8_t[]> image = alignedImage(bytes.size() + 64);
+  std::memcpy(image.get() + 4, bytes.data(), bytes.size());
+  EXPECT_THAT(errorOf(ModelFile::fromMemory(image.get() + 4, bytes.size(),
+                                            image, "m.fb")),
+              HasSubstr("m.fb: model image is not 64-byte aligned"));
+  std::memcpy(image.get(), bytes.data(), bytes.size());
+  image[5] = 'X';
+  EXPECT_THAT(errorOf(ModelFile::fromMemory(image.get(), bytes.size(), image,
+                                            "m.fb")),
+              HasSubstr("m.fb: not a dlc model"));
 }
 
 TEST(ModelFile, WrongIdentifier) {
