@@ -5,11 +5,9 @@
 // vectors per position, so 13 positions x 2 = 26 accumulators.
 // CHECK-LABEL: func.func @conv1_pool
 // CHECK: linalg.pooling_nhwc_max
-// CHECK-SAME: dlc.inner_tiles = array<i64: 1, 1, 13, 32>
-// CHECK-SAME: dlc.outer_tiles = array<i64: 1, 1, 0, 0>
+// CHECK-SAME: dlc.tiling = #dlc.tiling<outer = [1, 1, 0, 0], inner = [1, 1, 13, 32]>
 // OVERRIDE-LABEL: func.func @conv1_pool
-// OVERRIDE: dlc.inner_tiles = array<i64: 1, 1, 4, 16>
-// OVERRIDE-SAME: dlc.outer_tiles = array<i64: 1, 2, 0, 0>
+// OVERRIDE: dlc.tiling = #dlc.tiling<outer = [1, 2, 0, 0], inner = [1, 1, 4, 16]>
 func.func @conv1_pool(%act: tensor<1x26x26x32xf32>) -> tensor<1x13x13x32xf32> {
   %ninf = arith.constant 0xFF800000 : f32
   %e = tensor.empty() : tensor<1x13x13x32xf32>
@@ -25,7 +23,7 @@ func.func @conv1_pool(%act: tensor<1x26x26x32xf32>) -> tensor<1x13x13x32xf32> {
 // conv2: the pool reads 10 of the 11 conv columns; 64 channels are tiled by
 // 32 (two vectors), and 10 columns x 2 vectors = 20 accumulators fit.
 // CHECK-LABEL: func.func @conv2_pool
-// CHECK: dlc.inner_tiles = array<i64: 1, 1, 10, 32>
+// CHECK: dlc.tiling = #dlc.tiling<outer = [1, 1, 0, 0], inner = [1, 1, 10, 32]>
 func.func @conv2_pool(%act: tensor<1x11x11x64xf32>) -> tensor<1x5x5x64xf32> {
   %ninf = arith.constant 0xFF800000 : f32
   %e = tensor.empty() : tensor<1x5x5x64xf32>
@@ -38,16 +36,18 @@ func.func @conv2_pool(%act: tensor<1x11x11x64xf32>) -> tensor<1x5x5x64xf32> {
 
 // -----
 
-// Tile sizes already in the IR are kept: a test or a schedule can pin them.
+// A schedule already in the IR is kept: a test or a schedule can pin it.
+// The options still override its sizes.
 // CHECK-LABEL: func.func @pinned
-// CHECK: dlc.inner_tiles = array<i64: 1, 1, 2, 8>
-// CHECK-SAME: dlc.outer_tiles = array<i64: 1, 1, 0, 0>
+// CHECK: dlc.tiling = #dlc.tiling<outer = [1, 2, 0, 0], inner = [1, 1, 2, 8], reduction = [1, 0, 0], unroll_reduction>
+// OVERRIDE-LABEL: func.func @pinned
+// OVERRIDE: dlc.tiling = #dlc.tiling<outer = [1, 2, 0, 0], inner = [1, 1, 4, 16], reduction = [1, 0, 0], unroll_reduction>
 func.func @pinned(%act: tensor<1x4x4x8xf32>) -> tensor<1x2x2x8xf32> {
   %ninf = arith.constant 0xFF800000 : f32
   %e = tensor.empty() : tensor<1x2x2x8xf32>
   %f = linalg.fill ins(%ninf : f32) outs(%e : tensor<1x2x2x8xf32>) -> tensor<1x2x2x8xf32>
   %win = tensor.empty() : tensor<2x2xf32>
-  %p = linalg.pooling_nhwc_max {dlc.fusion_root, dlc.inner_tiles = array<i64: 1, 1, 2, 8>, dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+  %p = linalg.pooling_nhwc_max {dlc.fusion_root, dlc.tiling = #dlc.tiling<outer = [1, 2, 0, 0], inner = [1, 1, 2, 8], reduction = [1, 0, 0], unroll_reduction>, dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
     ins(%act, %win : tensor<1x4x4x8xf32>, tensor<2x2xf32>) outs(%f : tensor<1x2x2x8xf32>) -> tensor<1x2x2x8xf32>
   return %p : tensor<1x2x2x8xf32>
 }
@@ -56,7 +56,7 @@ func.func @pinned(%act: tensor<1x4x4x8xf32>) -> tensor<1x2x2x8xf32> {
 
 // Ops without the root marker get no tile sizes.
 // CHECK-LABEL: func.func @not_a_root
-// CHECK-NOT: dlc.inner_tiles
+// CHECK-NOT: dlc.tiling
 func.func @not_a_root(%act: tensor<1x4x4x8xf32>) -> tensor<1x2x2x8xf32> {
   %ninf = arith.constant 0xFF800000 : f32
   %e = tensor.empty() : tensor<1x2x2x8xf32>
@@ -76,8 +76,7 @@ func.func @not_a_root(%act: tensor<1x4x4x8xf32>) -> tensor<1x2x2x8xf32> {
 // 26 + 9 would not fit either).
 // CHECK-LABEL: func.func @one_channel_conv
 // CHECK: linalg.conv_2d_nhwc_hwcf
-// CHECK-SAME: dlc.inner_tiles = array<i64: 1, 1, 13, 16>
-// CHECK-SAME: dlc.reduction_tiles = array<i64: 1, 0, 0>
+// CHECK-SAME: dlc.tiling = #dlc.tiling<outer = [1, 1, 0, 0], inner = [1, 1, 13, 16], reduction = [1, 0, 0], unroll_reduction>
 func.func @one_channel_conv(%x: tensor<2x28x28x1xf32>, %w: tensor<3x3x1x32xf32>) -> tensor<2x26x26x32xf32> {
   %z = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<2x26x26x32xf32>
@@ -94,9 +93,7 @@ func.func @one_channel_conv(%x: tensor<2x28x28x1xf32>, %w: tensor<3x3x1x32xf32>)
 // 64 input channels the filter's columns are a loop (reduction tile 1, 1).
 // CHECK-LABEL: func.func @narrow_wide_conv
 // CHECK: linalg.conv_2d_nhwc_hwcf
-// CHECK-NOT: dlc.outer_reduction_tiles
-// CHECK-SAME: dlc.inner_tiles = array<i64: 1, 1, 3, 64>
-// CHECK-SAME: dlc.reduction_tiles = array<i64: 1, 1, 0>
+// CHECK-SAME: dlc.tiling = #dlc.tiling<outer = [1, 1, 0, 0], inner = [1, 1, 3, 64], reduction = [1, 1, 0]>
 func.func @narrow_wide_conv(%x: tensor<1x5x5x64xf32>, %w: tensor<3x3x64x64xf32>) -> tensor<1x3x3x64xf32> {
   %z = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<1x3x3x64xf32>
@@ -114,9 +111,7 @@ func.func @narrow_wide_conv(%x: tensor<1x5x5x64xf32>, %w: tensor<3x3x64x64xf32>)
 // Its 692 KiB "filter" is looped over row by row outside the tasks
 // (dlc.outer_reduction_tiles), so that every task reads one row from L2.
 // CHECK-LABEL: func.func @filter_grad_conv
-// CHECK: dlc.inner_tiles = array<i64: 1, 1, 3, 32>
-// CHECK-SAME: dlc.outer_reduction_tiles = array<i64: 1, 0, 0>
-// CHECK-SAME: dlc.reduction_tiles = array<i64: 1, 1, 0>
+// CHECK: dlc.tiling = #dlc.tiling<outer = [1, 1, 0, 0], inner = [1, 1, 3, 32], reduction = [1, 1, 0], outer_reduction = [1, 0, 0], unroll_reduction>
 func.func @filter_grad_conv(%x: tensor<1x28x28x8xf32>, %dy: tensor<26x26x8x32xf32>) -> tensor<1x3x3x32xf32> {
   %z = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<1x3x3x32xf32>
@@ -133,8 +128,7 @@ func.func @filter_grad_conv(%x: tensor<1x28x28x8xf32>, %dy: tensor<26x26x8x32xf3
 // the register tile (24 accumulators), so each output-gradient vector
 // loaded from L2 feeds six FMAs instead of three.
 // CHECK-LABEL: func.func @batched_filter_grad_conv
-// CHECK: dlc.inner_tiles = array<i64: 2, 1, 3, 64>
-// CHECK-SAME: dlc.outer_tiles = array<i64: 2, 1, 0, 0>
+// CHECK: dlc.tiling = #dlc.tiling<outer = [2, 1, 0, 0], inner = [2, 1, 3, 64], reduction = [1, 1, 0], outer_reduction = [1, 0, 0]>
 func.func @batched_filter_grad_conv(%x: tensor<32x13x13x64xf32>, %dy: tensor<11x11x64x64xf32>) -> tensor<32x3x3x64xf32> {
   %z = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<32x3x3x64xf32>
@@ -152,8 +146,7 @@ func.func @batched_filter_grad_conv(%x: tensor<32x13x13x64xf32>, %dy: tensor<11x
 // of 32 (448 unrolled multiply-adds, under the 512 that keep LLVM's work
 // per kernel small).
 // CHECK-LABEL: func.func @deep_conv
-// CHECK: dlc.inner_tiles = array<i64: 1, 1, 7, 32>
-// CHECK-SAME: dlc.reduction_tiles = array<i64: 1, 1, 32>
+// CHECK: dlc.tiling = #dlc.tiling<outer = [1, 1, 0, 0], inner = [1, 1, 7, 32], reduction = [1, 1, 32], outer_reduction = [1, 0, 0]>
 func.func @deep_conv(%x: tensor<1x9x9x512xf32>, %w: tensor<3x3x512x512xf32>) -> tensor<1x7x7x512xf32> {
   %z = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<1x7x7x512xf32>
@@ -169,7 +162,7 @@ func.func @deep_conv(%x: tensor<1x9x9x512xf32>, %w: tensor<3x3x512x512xf32>) -> 
 // (63 accumulators); 1000 has no multiple of 16 as a divisor, so the tile is
 // the largest divisor of at most two vectors.
 // CHECK-LABEL: func.func @classifier
-// CHECK: dlc.inner_tiles = array<i64: 1, 25>
+// CHECK: dlc.tiling = #dlc.tiling<outer = [1, 0], inner = [1, 25], reduction = [32]>
 func.func @classifier(%x: tensor<1x512xf32>, %w: tensor<512x1000xf32>) -> tensor<1x1000xf32> {
   %z = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<1x1000xf32>
@@ -182,8 +175,7 @@ func.func @classifier(%x: tensor<1x512xf32>, %w: tensor<512x1000xf32>) -> tensor
 
 // Fewer channels than two vectors: one tile over all of them.
 // CHECK-LABEL: func.func @odd_channels
-// CHECK: dlc.inner_tiles = array<i64: 1, 1, 9, 24>
-// CHECK-SAME: dlc.reduction_tiles = array<i64: 1, 1, 0>
+// CHECK: dlc.tiling = #dlc.tiling<outer = [1, 1, 0, 0], inner = [1, 1, 9, 24], reduction = [1, 1, 0]>
 func.func @odd_channels(%x: tensor<1x9x9x24xf32>, %w: tensor<1x1x24x24xf32>) -> tensor<1x9x9x24xf32> {
   %z = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<1x9x9x24xf32>
@@ -200,8 +192,7 @@ func.func @odd_channels(%x: tensor<1x9x9x24xf32>, %w: tensor<1x1x24x24xf32>) -> 
 // of vectors, 16, not the larger divisor 36, whose 2.25 vectors LLVM would
 // split and shuffle.
 // CHECK-LABEL: func.func @expanded_projection
-// CHECK: dlc.inner_tiles = array<i64: 1, 1, 7, 32>
-// CHECK-SAME: dlc.reduction_tiles = array<i64: 1, 1, 16>
+// CHECK: dlc.tiling = #dlc.tiling<outer = [1, 1, 0, 0], inner = [1, 1, 7, 32], reduction = [1, 1, 16]>
 func.func @expanded_projection(%x: tensor<1x7x7x144xf32>, %w: tensor<1x1x144x32xf32>) -> tensor<1x7x7x32xf32> {
   %z = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<1x7x7x32xf32>

@@ -39,7 +39,7 @@ func.func @conv_relu_pool(%x: tensor<2x28x28x1xf32>, %w: tensor<3x3x1x32xf32>, %
   %e2 = tensor.empty() : tensor<2x13x13x32xf32>
   %f = linalg.fill ins(%ninf : f32) outs(%e2 : tensor<2x13x13x32xf32>) -> tensor<2x13x13x32xf32>
   %win = tensor.empty() : tensor<2x2xf32>
-  %p = linalg.pooling_nhwc_max {dlc.fusion_root, dlc.outer_tiles = array<i64: 1, 1, 0, 0>, dlc.inner_tiles = array<i64: 1, 1, 13, 32>, dlc.reduction_tiles = array<i64: 1, 0, 0>, dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+  %p = linalg.pooling_nhwc_max {dlc.fusion_root, dlc.tiling = #dlc.tiling<outer = [1, 1, 0, 0], inner = [1, 1, 13, 32], reduction = [1, 0, 0], unroll_reduction>, dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
     ins(%r, %win : tensor<2x26x26x32xf32>, tensor<2x2xf32>) outs(%f : tensor<2x13x13x32xf32>) -> tensor<2x13x13x32xf32>
   return %p : tensor<2x13x13x32xf32>
 }
@@ -56,7 +56,7 @@ func.func @idempotent(%act: tensor<1x4x4x8xf32>) -> tensor<1x2x2x8xf32> {
   %e = tensor.empty() : tensor<1x2x2x8xf32>
   %f = linalg.fill ins(%ninf : f32) outs(%e : tensor<1x2x2x8xf32>) -> tensor<1x2x2x8xf32>
   %win = tensor.empty() : tensor<2x2xf32>
-  %p = linalg.pooling_nhwc_max {dlc.fusion_root, dlc.outer_tiles = array<i64: 1, 1, 0, 0>, dlc.inner_tiles = array<i64: 1, 1, 2, 8>, dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+  %p = linalg.pooling_nhwc_max {dlc.fusion_root, dlc.tiling = #dlc.tiling<outer = [1, 1, 0, 0], inner = [1, 1, 2, 8]>, dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
     ins(%act, %win : tensor<1x4x4x8xf32>, tensor<2x2xf32>) outs(%f : tensor<1x2x2x8xf32>) -> tensor<1x2x2x8xf32>
   return %p : tensor<1x2x2x8xf32>
 }
@@ -75,7 +75,7 @@ func.func @wide_conv_no_pool(%x: tensor<1x5x5x64xf32>, %w: tensor<3x3x64x64xf32>
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<1x3x3x64xf32>
   %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x3x3x64xf32>) -> tensor<1x3x3x64xf32>
-  %c = linalg.conv_2d_nhwc_hwcf {dlc.fusion_root, dlc.outer_tiles = array<i64: 1, 1, 0, 0>, dlc.inner_tiles = array<i64: 1, 1, 3, 32>, dlc.reduction_tiles = array<i64: 1, 0, 0>, dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+  %c = linalg.conv_2d_nhwc_hwcf {dlc.fusion_root, dlc.tiling = #dlc.tiling<outer = [1, 1, 0, 0], inner = [1, 1, 3, 32], reduction = [1, 0, 0]>, dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
     ins(%x, %w : tensor<1x5x5x64xf32>, tensor<3x3x64x64xf32>) outs(%init : tensor<1x3x3x64xf32>) -> tensor<1x3x3x64xf32>
   return %c : tensor<1x3x3x64xf32>
 }
@@ -93,14 +93,14 @@ func.func @dense_chain(%x: tensor<16x576xf32>, %w: tensor<576x64xf32>) -> tensor
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<16x64xf32>
   %init = linalg.fill ins(%zero : f32) outs(%e : tensor<16x64xf32>) -> tensor<16x64xf32>
-  %m = linalg.matmul {dlc.fusion_root, dlc.outer_tiles = array<i64: 8, 0>, dlc.inner_tiles = array<i64: 8, 32>, dlc.reduction_tiles = array<i64: 32>}
+  %m = linalg.matmul {dlc.fusion_root, dlc.tiling = #dlc.tiling<outer = [8, 0], inner = [8, 32], reduction = [32]>}
     ins(%x, %w : tensor<16x576xf32>, tensor<576x64xf32>) outs(%init : tensor<16x64xf32>) -> tensor<16x64xf32>
   return %m : tensor<16x64xf32>
 }
 
 // -----
 
-// dlc.outer_reduction_tiles (a filter gradient's large "filter"): the
+// outer_reduction sizes (a filter gradient's large "filter"): the
 // filter-row loop runs outside the task loop and carries the output; the
 // zero fill stays outside both, so each row's share accumulates.
 // CHECK-LABEL: func.func @outer_reduction
@@ -116,7 +116,7 @@ func.func @outer_reduction(%x: tensor<8x8x8x4xf32>, %dy: tensor<6x6x4x16xf32>) -
   %z = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<8x3x3x16xf32>
   %f = linalg.fill ins(%z : f32) outs(%e : tensor<8x3x3x16xf32>) -> tensor<8x3x3x16xf32>
-  %c = linalg.conv_2d_nhwc_hwcf {dlc.fusion_root, dlc.outer_tiles = array<i64: 1, 1, 0, 0>, dlc.inner_tiles = array<i64: 1, 1, 3, 16>, dlc.reduction_tiles = array<i64: 1, 1, 0>, dlc.outer_reduction_tiles = array<i64: 1, 0, 0>, dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+  %c = linalg.conv_2d_nhwc_hwcf {dlc.fusion_root, dlc.tiling = #dlc.tiling<outer = [1, 1, 0, 0], inner = [1, 1, 3, 16], reduction = [1, 1, 0], outer_reduction = [1, 0, 0], unroll_reduction>, dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
     ins(%x, %dy : tensor<8x8x8x4xf32>, tensor<6x6x4x16xf32>) outs(%f : tensor<8x3x3x16xf32>) -> tensor<8x3x3x16xf32>
   return %c : tensor<8x3x3x16xf32>
 }
@@ -151,7 +151,7 @@ func.func @shared_sum(%x: tensor<1x3x3x16xf32>, %y: tensor<1x3x3x16xf32>, %w: te
   %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x3x3x16xf32>) -> tensor<1x3x3x16xf32>
   %c = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
     ins(%sum, %w : tensor<1x3x3x16xf32>, tensor<1x1x16x16xf32>) outs(%init : tensor<1x3x3x16xf32>) -> tensor<1x3x3x16xf32>
-  %r = linalg.generic {dlc.fusion_root, dlc.outer_tiles = array<i64: 1, 1, 0, 0>, dlc.inner_tiles = array<i64: 1, 1, 3, 16>, dlc.reduction_tiles = array<i64: 1, 1, 0>, indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+  %r = linalg.generic {dlc.fusion_root, dlc.tiling = #dlc.tiling<outer = [1, 1, 0, 0], inner = [1, 1, 3, 16], reduction = [1, 1, 0]>, indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
       ins(%c : tensor<1x3x3x16xf32>) outs(%e : tensor<1x3x3x16xf32>) {
   ^bb0(%a: f32, %o: f32):
     %m = arith.maxnumf %a, %zero : f32
@@ -192,7 +192,7 @@ func.func @channel_tiled_input(%x: tensor<1x2x4x64xf32>, %w: tensor<1x1x64x32xf3
   } -> tensor<1x2x4x64xf32>
   %e = tensor.empty() : tensor<1x2x4x32xf32>
   %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x2x4x32xf32>) -> tensor<1x2x4x32xf32>
-  %c = linalg.conv_2d_nhwc_hwcf {dlc.fusion_root, dlc.outer_tiles = array<i64: 1, 1, 0, 0>, dlc.inner_tiles = array<i64: 1, 1, 4, 32>, dlc.reduction_tiles = array<i64: 1, 1, 16>, dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+  %c = linalg.conv_2d_nhwc_hwcf {dlc.fusion_root, dlc.tiling = #dlc.tiling<outer = [1, 1, 0, 0], inner = [1, 1, 4, 32], reduction = [1, 1, 16]>, dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
     ins(%act, %w : tensor<1x2x4x64xf32>, tensor<1x1x64x32xf32>) outs(%init : tensor<1x2x4x32xf32>) -> tensor<1x2x4x32xf32>
   return %c : tensor<1x2x4x32xf32>
 }

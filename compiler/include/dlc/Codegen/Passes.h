@@ -2,6 +2,7 @@
 #ifndef DLC_CODEGEN_PASSES_H
 #define DLC_CODEGEN_PASSES_H
 
+#include "dlc/Dialect/Dlc/IR/DlcOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -16,12 +17,8 @@ namespace dlc {
 
 /// Attribute names shared by the lowering and the code generation passes.
 inline constexpr llvm::StringLiteral kFusionRootAttr = "dlc.fusion_root";
-inline constexpr llvm::StringLiteral kOuterTilesAttr = "dlc.outer_tiles";
-inline constexpr llvm::StringLiteral kInnerTilesAttr = "dlc.inner_tiles";
-inline constexpr llvm::StringLiteral kReductionTilesAttr =
-    "dlc.reduction_tiles";
-inline constexpr llvm::StringLiteral kOuterReductionTilesAttr =
-    "dlc.outer_reduction_tiles";
+/// A fusion root's schedule, a #dlc.tiling (dlc-select-tiling writes it).
+inline constexpr llvm::StringLiteral kTilingAttr = kTilingAttrName;
 /// [kernels outlined, distinct kernels] of an entry (dlc-outline-kernels).
 inline constexpr llvm::StringLiteral kKernelsAttr = "dlc.kernels";
 inline constexpr llvm::StringLiteral kWorkspaceBytesAttr =

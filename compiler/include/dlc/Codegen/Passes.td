@@ -50,32 +50,45 @@ def DlcSelectTiling : Pass<"dlc-select-tiling", "mlir::func::FuncOp"> {
   let description = [{
     For every linalg op marked `dlc.fusion_root` -- the last op of a conv
     chain (bias init, conv, activation, optionally a pool) or of a dense
-    chain (bias init, matmul, activation) -- writes three attributes:
+    chain (bias init, matmul, activation) -- records its schedule as one
+    `dlc.tiling = #dlc.tiling<...>` attribute (see the dialect's docs):
 
-    * `dlc.outer_tiles`: sizes of the parallel tile loop over the root's
-      iteration space (NHWC: image x output row; dense: rows), one tile per
-      task;
-    * `dlc.inner_tiles`: the register tile of the contraction's output
-      computed at once inside a task ([N, 1, W, F] or [rows, cols]), sized
-      so that the accumulators fit the 32 vector registers of AVX-512 (N > 1
-      only for outputs too narrow to fill them, e.g. a 3x3 filter gradient);
-    * `dlc.reduction_tiles`: tile sizes of the contraction's reduction loops
-      (conv: filter row, filter column, input channel; matmul: K);
-    * `dlc.outer_reduction_tiles` (only when the conv's "filter" is over
-      512 KiB, i.e. a filter gradient, whose filter is the whole output
-      gradient): reduction tiles looped over outside the tasks, so that the
-      slice every task reads stays in L2 instead of being streamed from
-      memory once per task.
+    * `outer`: sizes of the parallel tile loop over the root's iteration
+      space (NHWC: image x output row; dense: rows), one tile per task;
+    * `inner`: the register tile of the contraction's output computed at
+      once inside a task ([N, 1, W, F] or [rows, cols]), sized so that the
+      accumulators fit the 32 vector registers of AVX-512 (N > 1 only for
+      outputs too narrow to fill them, e.g. a 3x3 filter gradient);
+    * `reduction`: tile sizes of the chain's contraction's reduction loops
+      (conv: filter row, filter column, input channel; depthwise conv:
+      filter row, filter column; matmul: K), one per loop; each step is
+      unrolled, so the input channels are tiled when a step would exceed
+      512 multiply-adds;
+    * `outer_reduction` (only when the conv's "filter" is over 512 KiB,
+      i.e. a filter gradient, whose filter is the whole output gradient):
+      reduction tiles looped over outside the tasks, so that the slice
+      every task reads stays in L2 instead of being streamed from memory
+      once per task;
+    * `unroll_reduction` (convs of at most 8 input channels): the filter-row
+      loop is unrolled, keeping the accumulators in registers across rows.
 
-    Attributes already present are kept, so a test or a schedule can pin
-    them; the `outer-tiles` / `inner-tiles` options override every root of
-    the matching rank.
+    ```mlir
+    %p = linalg.pooling_nhwc_max {dlc.fusion_root, ...}
+    // becomes
+    %p = linalg.pooling_nhwc_max {dlc.fusion_root, dlc.tiling =
+        #dlc.tiling<outer = [1, 1, 0, 0], inner = [1, 1, 13, 32],
+                    reduction = [1, 0, 0], unroll_reduction>, ...}
+    ```
+
+    A `dlc.tiling` already present is kept, so a test or a schedule can pin
+    it; the `outer-tiles` / `inner-tiles` options override those sizes of
+    every root of the matching rank.
   }];
   let options = [
     ListOption<"outerTiles", "outer-tiles", "int64_t",
-               "Override dlc.outer_tiles of every fusion root">,
+               "Override the outer sizes of every fusion root's tiling">,
     ListOption<"innerTiles", "inner-tiles", "int64_t",
-               "Override dlc.inner_tiles of every fusion root">,
+               "Override the inner sizes of every fusion root's tiling">,
   ];
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
@@ -83,15 +96,17 @@ def DlcSelectTiling : Pass<"dlc-select-tiling", "mlir::func::FuncOp"> {
 def DlcTileAndFuse : Pass<"dlc-tile-and-fuse", "mlir::func::FuncOp"> {
   let summary = "Tile fusion roots and fuse their producers into the tiles";
   let description = [{
-    Tiles each `dlc.fusion_root` with `scf.forall` by its `dlc.outer_tiles`
+    Tiles each `dlc.fusion_root` with `scf.forall` by the outer sizes of its
+    `dlc.tiling`
     and fuses the producer chain (activation, convolution, bias broadcast,
     fills) into the loop body, so each task computes only the convolution
     rows its pooled rows need: the full convolution output is never
     materialized. Inside a task, the activation (and through it the
-    convolution) is tiled again by `dlc.inner_tiles` with `scf.for`, and the
-    convolution's and pool's window-row loops are tiled by 1 so that they
-    decompose into 1-D ops that vectorize. A root with
-    `dlc.outer_reduction_tiles` is first tiled along those reduction loops
+    convolution) is tiled again by its inner sizes with `scf.for`, the
+    contraction's reduction loops by its reduction sizes (unrolled when it
+    says `unroll_reduction`) and the pool's window rows by 1, so that they
+    decompose into 1-D ops that vectorize. A root with `outer_reduction`
+    sizes is first tiled along those reduction loops
     with `scf.for` carrying the output (its fill stays outside), and the
     steps above apply to the root inside that loop. Producers marked
     `dlc.materialize` are not fused; the pass first marks every non-root

@@ -1,19 +1,20 @@
 //===- TileAndFuse.cpp - tile fusion roots, fuse their producers ----------===//
 //
 // Three steps per fusion root (the last op of a conv chain -- possibly a
-// pool -- or of a dense chain), driven by the attributes SelectTiling wrote
-// (after an optional step 0: dlc.outer_reduction_tiles, a loop over
+// pool -- or of a dense chain), driven by the #dlc.tiling SelectTiling wrote
+// (after an optional step 0: its outer_reduction sizes, a loop over
 // reduction tiles around everything else, see tileOuterReductions):
-//  1. tile the root with scf.forall by dlc.outer_tiles and greedily fuse
+//  1. tile the root with scf.forall by its outer sizes and greedily fuse
 //     its producers into the loop (all but those marked dlc.materialize,
 //     e.g. results another op also reads): each task computes only the
 //     conv rows that its pooled rows read;
 //  2. inside a task, tile the op feeding the pool (activation or conv), or
-//     the root itself when there is no pool, by dlc.inner_tiles with scf.for
+//     the root itself when there is no pool, by its inner sizes with scf.for
 //     and fuse the contraction and its bias init into it: the register tile;
-//  3. tile the contraction's reduction loops by dlc.reduction_tiles (a conv's
-//     filter rows by 1, a matmul's K), and a pool's window rows by 1, which
-//     lets DlcVectorize decompose 2-D windows into 1-D ops.
+//  3. tile the contraction's reduction loops by its reduction sizes (a
+//     conv's filter rows by 1, a matmul's K), unrolled if unroll_reduction,
+//     and a pool's window rows by 1, which lets DlcVectorize decompose 2-D
+//     windows into 1-D ops.
 //
 //===----------------------------------------------------------------------===//
 
@@ -110,12 +111,9 @@ tileAndFuse(RewriterBase &rewriter, TilingInterface op,
 /// Window loops have a handful of iterations (filter rows). Unrolling them
 /// turns the loop-carried accumulator tile into a chain of SSA values that
 /// canonicalization forwards from one vector contraction to the next, so
-/// it stays in registers instead of going through memory every row. That
-/// pays when a row's contraction is short (few input channels: conv1 of the
-/// reference CNN went from 0.66 to 0.37 ms at batch 64); with many input
-/// channels the unrolled code spills and runs slower (conv2: 1.8 -> 3.3 ms).
+/// it stays in registers instead of going through memory every row (when
+/// that pays is SelectTiling's decision: unroll_reduction).
 constexpr int64_t kMaxUnrolledTripCount = 8;
-constexpr int64_t kMaxChannelsForUnrolledRows = 8;
 
 /// Tiles only `op` (no fusion), e.g. a reduction loop; replaces `op`. Loops
 /// of at most kMaxUnrolledTripCount iterations are unrolled when `unroll`.
@@ -186,20 +184,20 @@ LogicalResult tileReductionsFusingInputs(RewriterBase &rewriter,
   return success();
 }
 
-/// Tiles the trailing reduction loops of `op` by `reduction` (missing
-/// entries are 0, i.e. untiled); parallel loops are left alone.
+/// Tiles the trailing reduction loops of `op` by `reduction`, one size per
+/// reduction loop; parallel loops are left alone.
 LogicalResult tileReductions(RewriterBase &rewriter, Operation *op,
-                             ArrayRef<int64_t> reduction) {
+                             ArrayRef<int64_t> reduction, bool unroll) {
   auto linalgOp = cast<linalg::LinalgOp>(op);
   unsigned numLoops = linalgOp.getNumLoops();
   unsigned numReductions = linalgOp.getNumReductionLoops();
-  SmallVector<int64_t> sizes(numLoops, 0);
-  bool any = false;
-  for (unsigned i = 0; i < numReductions && i < reduction.size(); ++i) {
-    sizes[numLoops - numReductions + i] = reduction[i];
-    any |= reduction[i] != 0;
-  }
-  if (!any)
+  if (reduction.size() != numReductions)
+    return op->emitOpError("has ")
+           << numReductions << " reduction loops but #dlc.tiling gives "
+           << reduction.size() << " reduction sizes";
+  SmallVector<int64_t> sizes(numLoops - numReductions, 0);
+  llvm::append_range(sizes, reduction);
+  if (llvm::all_of(reduction, [](int64_t size) { return size == 0; }))
     return success();
   // A conv whose input channels are tiled (a deep layer) computes the
   // elementwise producers of its input (the previous layer's activation)
@@ -209,14 +207,6 @@ LogicalResult tileReductions(RewriterBase &rewriter, Operation *op,
   if (!isa<linalg::MatmulOp>(op) && sizes.back() != 0)
     return tileReductionsFusingInputs(rewriter, cast<TilingInterface>(op),
                                       sizes);
-  // A matmul's K loop is long and keeps its loop; a conv's filter rows are
-  // unrolled when each row's contraction is short (see above).
-  bool unroll = false;
-  if (!isa<linalg::MatmulOp>(op)) {
-    auto filter = cast<ShapedType>(linalgOp.getDpsInputs()[1].getType());
-    unroll = filter.getRank() == 4 &&
-             filter.getDimSize(2) <= kMaxChannelsForUnrolledRows;
-  }
   return tileOnly(rewriter, cast<TilingInterface>(op), sizes, unroll);
 }
 
@@ -229,10 +219,10 @@ LogicalResult tilePoolWindowRows(RewriterBase &rewriter, Operation *pool) {
                   /*unroll=*/true);
 }
 
-/// Step 0 (dlc.outer_reduction_tiles): loops over the root's reduction
+/// Step 0 (outer_reduction sizes): loops over the root's reduction
 /// dimensions outside everything else, accumulating into the root's
 /// destination, which stays outside the loop (its fill runs once). Returns
-/// the root inside the loop, which keeps the root's attributes.
+/// the root inside the loop.
 FailureOr<linalg::LinalgOp> tileOuterReductions(RewriterBase &rewriter,
                                                 linalg::LinalgOp root,
                                                 ArrayRef<int64_t> reduction) {
@@ -253,37 +243,32 @@ FailureOr<linalg::LinalgOp> tileOuterReductions(RewriterBase &rewriter,
   auto tiled = dyn_cast<linalg::LinalgOp>(result->tiledOps.front());
   if (!tiled)
     return failure();
-  tiled->removeAttr(dlc::kOuterReductionTilesAttr);
   rewriter.replaceOp(root, result->replacements);
   return tiled;
 }
 
 LogicalResult processRoot(RewriterBase &rewriter, linalg::LinalgOp root) {
-  if (auto split = root->getAttrOfType<DenseI64ArrayAttr>(
-          dlc::kOuterReductionTilesAttr)) {
+  auto tiling = root->getAttrOfType<dlc::TilingAttr>(dlc::kTilingAttr);
+  if (!tiling)
+    return root->emitOpError("fusion root has no #dlc.tiling; run "
+                             "--dlc-select-tiling first");
+  if (!tiling.getOuterReduction().empty()) {
     FailureOr<linalg::LinalgOp> inner =
-        tileOuterReductions(rewriter, root, split.asArrayRef());
+        tileOuterReductions(rewriter, root, tiling.getOuterReduction());
     if (failed(inner))
       return root->emitOpError("could not tile the outer reduction loops");
     root = *inner;
   }
-  auto outer = root->getAttrOfType<DenseI64ArrayAttr>(dlc::kOuterTilesAttr);
-  auto inner = root->getAttrOfType<DenseI64ArrayAttr>(dlc::kInnerTilesAttr);
-  auto reduction =
-      root->getAttrOfType<DenseI64ArrayAttr>(dlc::kReductionTilesAttr);
-  if (!outer || !inner)
-    return root->emitOpError("fusion root has no tile sizes; run "
-                             "--dlc-select-tiling first");
 
   // Step 1: one scf.forall task per outer tile.
   FailureOr<SmallVector<Operation *>> outerOps =
       tileAndFuse(rewriter, cast<TilingInterface>(root.getOperation()),
-                  outer.asArrayRef(), LoopType::ForallOp);
+                  tiling.getOuter(), LoopType::ForallOp);
   if (failed(outerOps))
     return root->emitOpError("could not tile and fuse the fusion root");
   Operation *tiledRoot = outerOps->front();
-  // The tiled root keeps its tile attributes for readers of the IR, but is
-  // no longer a root: running the pass again must not tile it again.
+  // The tiled root keeps its #dlc.tiling for readers of the IR, but is no
+  // longer a root: running the pass again must not tile it again.
   tiledRoot->removeAttr(dlc::kFusionRootAttr);
   if (root->use_empty())
     rewriter.eraseOp(root);
@@ -302,18 +287,18 @@ LogicalResult processRoot(RewriterBase &rewriter, linalg::LinalgOp root) {
   if (auto feederOp = dyn_cast_if_present<TilingInterface>(feeder);
       feederOp && isa<linalg::LinalgOp>(feeder)) {
     FailureOr<SmallVector<Operation *>> innerOps = tileAndFuse(
-        rewriter, feederOp, inner.asArrayRef(), LoopType::ForOp);
+        rewriter, feederOp, tiling.getInner(), LoopType::ForOp);
     if (failed(innerOps))
       return feeder->emitOpError("could not apply the register tile");
     convOps = *innerOps;
   }
 
   // Step 3: reduction loops of the contraction, and the pool's window rows.
-  if (reduction)
-    for (Operation *op : convOps)
-      if (isContraction(op) &&
-          failed(tileReductions(rewriter, op, reduction.asArrayRef())))
-        return op->emitOpError("could not tile the reduction loops");
+  for (Operation *op : convOps)
+    if (isContraction(op) &&
+        failed(tileReductions(rewriter, op, tiling.getReduction(),
+                              tiling.getUnrollReduction())))
+      return op->emitOpError("could not tile the reduction loops");
   if (rootIsPool && failed(tilePoolWindowRows(rewriter, tiledRoot)))
     return tiledRoot->emitOpError("could not tile the pool window rows");
   return success();

@@ -26,6 +26,12 @@ def Dlc_Dialect : Dialect {
   }];
   let useDefaultAttributePrinterParser = 1;
   let hasConstantMaterializer = 1;
+  // Checks `dlc.tiling` against the loops of the op that carries it.
+  let hasOperationAttrVerify = 1;
+  let extraClassDeclaration = [{
+    /// Registers the attributes (in DlcAttrs.cpp, beside their storage).
+    void registerAttributes();
+  }];
 }
 
 def Dlc_Activation : I32EnumAttr<"Activation",
@@ -76,6 +82,59 @@ def Dlc_LossKindAttr : EnumAttr<Dlc_Dialect, Dlc_LossKind, "loss"> {
 // importer resolves SAME/VALID, so every consumer sees one representation.
 def Dlc_Pair : ConfinedAttr<DenseI64ArrayAttr, [DenseArrayCount<2>]>;
 def Dlc_Padding4 : ConfinedAttr<DenseI64ArrayAttr, [DenseArrayCount<4>]>;
+
+// Code generation: how a fusion root is tiled (dlc-select-tiling writes it,
+// dlc-tile-and-fuse reads it).
+def Dlc_TilingAttr : AttrDef<Dlc_Dialect, "Tiling"> {
+  let mnemonic = "tiling";
+  let summary = "tile sizes and unrolling of a fusion root";
+  let description = [{
+    The schedule of one fusion root (a linalg op marked `dlc.fusion_root`),
+    carried as the discardable attribute `dlc.tiling`. Sizes are per loop;
+    0 leaves a loop untiled.
+
+    - `outer`: one `scf.forall` task per tile of the root's parallel loops;
+      the root's producers are fused into each task.
+    - `inner`: the register tile, over the same parallel loops, of the op
+      feeding the root's pool (or of the root itself): what vectorization
+      unrolls into accumulators.
+    - `reduction`: the reduction loops of the chain's contraction (a conv's
+      filter rows, filter columns and input channels; a matmul's K), one
+      size per reduction loop; each step is unrolled by vectorization, so
+      this bounds the size of the unrolled code.
+    - `outer_reduction` (optional): reduction loops of the root tiled
+      outside everything else, accumulating into the root's destination.
+    - `unroll_reduction` (optional): the reduction tile loops of at most
+      eight iterations (filter rows) are unrolled, forwarding the
+      accumulators from one row to the next in registers.
+
+    The verifier checks the sizes against the loops of the op carrying the
+    attribute. Example, the first conv + ReLU + pool of the reference CNN:
+
+    ```mlir
+    linalg.pooling_nhwc_max {dlc.fusion_root,
+        dlc.tiling = #dlc.tiling<outer = [1, 1, 0, 0], inner = [1, 1, 13, 32],
+                                 reduction = [1, 0, 0], unroll_reduction>} ...
+    ```
+  }];
+  let parameters = (ins
+    ArrayRefParameter<"int64_t", "task tile of the parallel loops">:$outer,
+    ArrayRefParameter<"int64_t", "register tile of the parallel loops">:$inner,
+    OptionalArrayRefParameter<"int64_t",
+        "tile of the contraction's reduction loops">:$reduction,
+    OptionalArrayRefParameter<"int64_t",
+        "reduction tiles looped over outside the tasks">:$outerReduction,
+    DefaultValuedParameter<"bool", "false",
+        "unroll short reduction tile loops">:$unrollReduction
+  );
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// Checks the sizes against the loops of `op`, the op carrying the
+    /// attribute.
+    ::llvm::LogicalResult verifyForOp(::mlir::Operation *op) const;
+  }];
+}
 
 def Dlc_F32Tensor : RankedTensorOf<[F32]>;
 

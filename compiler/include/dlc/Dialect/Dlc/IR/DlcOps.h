@@ -21,6 +21,9 @@
 
 namespace dlc {
 
+/// The discardable attribute holding a fusion root's #dlc.tiling.
+inline constexpr llvm::StringLiteral kTilingAttrName = "dlc.tiling";
+
 /// Size of one spatial output dimension of a window op (conv or pool):
 /// floor((in + padBefore + padAfter - effectiveWindow) / stride) + 1, where
 /// effectiveWindow = (window - 1) * dilation + 1. Returns a negative value

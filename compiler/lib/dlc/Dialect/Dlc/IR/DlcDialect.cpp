@@ -11,18 +11,13 @@ using namespace dlc;
 
 #include "dlc/Dialect/Dlc/IR/DlcDialect.cpp.inc"
 #include "dlc/Dialect/Dlc/IR/DlcEnums.cpp.inc"
-#define GET_ATTRDEF_CLASSES
-#include "dlc/Dialect/Dlc/IR/DlcAttrs.cpp.inc"
 
 void DlcDialect::initialize() {
   addOperations<
 #define GET_OP_LIST
 #include "dlc/Dialect/Dlc/IR/DlcOps.cpp.inc"
       >();
-  addAttributes<
-#define GET_ATTRDEF_LIST
-#include "dlc/Dialect/Dlc/IR/DlcAttrs.cpp.inc"
-      >();
+  registerAttributes();
 }
 
 Operation *DlcDialect::materializeConstant(OpBuilder &builder, Attribute value,
