@@ -21,7 +21,8 @@ func.func @conv1_pool(%act: tensor<1x26x26x32xf32>) -> tensor<1x13x13x32xf32> {
 // -----
 
 // conv2: the pool reads 10 of the 11 conv columns; 64 channels are tiled by
-// 32 (two vectors), and 10 columns x 2 vectors = 20 accumulators fit.
+// 32 (two vectors), and 10 columns x 2 vectors = 20 accumulators fit. A
+// pool of 64 channels or fewer keeps them in one task.
 // CHECK-LABEL: func.func @conv2_pool
 // CHECK: dlc.tiling = #dlc.tiling<outer = [1, 1, 0, 0], inner = [1, 1, 10, 32]>
 func.func @conv2_pool(%act: tensor<1x11x11x64xf32>) -> tensor<1x5x5x64xf32> {
@@ -158,6 +159,30 @@ func.func @deep_conv(%x: tensor<1x9x9x512xf32>, %w: tensor<3x3x512x512xf32>) -> 
 
 // -----
 
+// The same layer with a ReLU after it: the ReLU is the root, and the filter
+// rows cannot be looped over outside the tasks (the ReLU would read partial
+// sums), so there is no outer_reduction.
+// CHECK-LABEL: func.func @deep_conv_relu
+// CHECK: linalg.generic
+// CHECK-SAME: dlc.tiling = #dlc.tiling<outer = [1, 1, 0, 0], inner = [1, 1, 7, 32], reduction = [1, 1, 32]>
+#id = affine_map<(n, h, w, c) -> (n, h, w, c)>
+func.func @deep_conv_relu(%x: tensor<1x9x9x512xf32>, %w: tensor<3x3x512x512xf32>) -> tensor<1x7x7x512xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x7x7x512xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<1x7x7x512xf32>) -> tensor<1x7x7x512xf32>
+  %c = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : tensor<1x9x9x512xf32>, tensor<3x3x512x512xf32>) outs(%f : tensor<1x7x7x512xf32>) -> tensor<1x7x7x512xf32>
+  %r = linalg.generic {dlc.fusion_root, indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%c : tensor<1x7x7x512xf32>) outs(%e : tensor<1x7x7x512xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %z : f32
+    linalg.yield %m : f32
+  } -> tensor<1x7x7x512xf32>
+  return %r : tensor<1x7x7x512xf32>
+}
+
+// -----
+
 // A 1000-class classifier: never one register tile over all 1000 outputs
 // (63 accumulators); 1000 has no multiple of 16 as a divisor, so the tile is
 // the largest divisor of at most two vectors.
@@ -201,3 +226,22 @@ func.func @expanded_projection(%x: tensor<1x7x7x144xf32>, %w: tensor<1x1x144x32x
     ins(%x, %w : tensor<1x7x7x144xf32>, tensor<1x1x144x32xf32>) outs(%f : tensor<1x7x7x32xf32>) -> tensor<1x7x7x32xf32>
   return %c : tensor<1x7x7x32xf32>
 }
+
+// -----
+
+// A pool over many channels (a global average pool over 1280) gets tasks
+// of one register tile's channels: its vectors stay two registers wide
+// instead of 1280 floats.
+// CHECK-LABEL: func.func @wide_global_pool
+// CHECK: linalg.pooling_nhwc_sum
+// CHECK-SAME: dlc.tiling = #dlc.tiling<outer = [1, 1, 0, 32], inner = [1, 1, 7, 32]>
+func.func @wide_global_pool(%act: tensor<1x7x7x1280xf32>) -> tensor<1x1x1x1280xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x1x1x1280xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<1x1x1x1280xf32>) -> tensor<1x1x1x1280xf32>
+  %win = tensor.empty() : tensor<7x7xf32>
+  %p = linalg.pooling_nhwc_sum {dlc.fusion_root, dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%act, %win : tensor<1x7x7x1280xf32>, tensor<7x7xf32>) outs(%f : tensor<1x1x1x1280xf32>) -> tensor<1x1x1x1280xf32>
+  return %p : tensor<1x1x1x1280xf32>
+}
+

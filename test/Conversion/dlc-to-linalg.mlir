@@ -267,12 +267,16 @@ func.func @max_pool2d_dilated(%x: tensor<1x4x3x2xf32>) -> tensor<1x4x2x2xf32> {
 
 // -----
 
+// A sum pool over the whole image, a fusion root of its own (tiled over
+// channels, never fused into its reader), then the scale that drops the
+// unit dims.
+// CHECK-DAG: #[[POOLED:.+]] = affine_map<(d0, d1) -> (d0, 0, 0, d1)>
 // CHECK-LABEL: func.func @global_avg_pool
 // CHECK-SAME: (%[[X:.+]]: tensor<2x4x2x3xf32>)
-// CHECK: %[[FILL:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<2x3xf32>)
-// CHECK: %[[SUM:.+]] = linalg.reduce ins(%[[X]] : tensor<2x4x2x3xf32>) outs(%[[FILL]] : tensor<2x3xf32>) dimensions = [1, 2]
-// CHECK: arith.addf
-// CHECK: linalg.generic {{.*}} ins(%[[SUM]] : tensor<2x3xf32>)
+// CHECK: %[[FILL:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<2x1x1x3xf32>)
+// CHECK: %[[WIN:.+]] = tensor.empty() : tensor<4x2xf32>
+// CHECK: %[[SUM:.+]] = linalg.pooling_nhwc_sum {{{.*}}dlc.fusion_root{{.*}}} ins(%[[X]], %[[WIN]] : tensor<2x4x2x3xf32>, tensor<4x2xf32>) outs(%[[FILL]] : tensor<2x1x1x3xf32>)
+// CHECK: linalg.generic {indexing_maps = [#[[POOLED]], {{.*}}]{{.*}} ins(%[[SUM]] : tensor<2x1x1x3xf32>) outs(%{{.+}} : tensor<2x3xf32>)
 // CHECK: %[[EIGHTH:.+]] = arith.constant 1.250000e-01 : f32
 // CHECK: arith.mulf %{{.+}}, %[[EIGHTH]]
 func.func @global_avg_pool(%x: tensor<2x4x2x3xf32>) -> tensor<2x3xf32> {

@@ -125,7 +125,10 @@ TEST(MaxPool2D, RandomSweep) {
     ModelBuilder b("max_pool_sweep");
     for (int c = 0; c < 6; ++c) {
       int64_t h = rng.intIn(1, 13), w = rng.intIn(1, 13);
-      int64_t ch = rng.pick(std::vector<int64_t>{1, 3, 8, 16, 17, 32});
+      // Over 64 channels a pool's tasks are tiled over channels: 96 and
+      // 480 in whole vectors, 100 in tiles of 25.
+      int64_t ch =
+          rng.pick(std::vector<int64_t>{1, 3, 8, 16, 17, 32, 96, 100, 480});
       // Every padding mode in every model.
       fb::Pool2DOptionsT o = randomPool(rng, h, w, kPaddings[size_t(c % 3)]);
       int32_t x = b.addInput("x" + std::to_string(c), {-1, h, w, ch});
@@ -235,7 +238,9 @@ TEST(GlobalAvgPool, RandomSweep) {
     ModelBuilder b("global_avg_pool_sweep");
     for (int c = 0; c < 5; ++c) {
       int64_t h = rng.intIn(1, 15), w = rng.intIn(1, 15);
-      int64_t ch = rng.pick(std::vector<int64_t>{1, 5, 16, 33, 64});
+      // A wide pool is tiled over channels (tasks of 25, 32 or 64).
+      int64_t ch =
+          rng.pick(std::vector<int64_t>{1, 5, 16, 33, 64, 100, 192, 1280});
       std::string name = "global_avg_pool in " + std::to_string(h) + "x" +
                          std::to_string(w) + "x" + std::to_string(ch);
       int32_t x = b.addInput("x" + std::to_string(c), {-1, h, w, ch});

@@ -233,10 +233,13 @@ TileChoice chooseConvTiles(linalg::LinalgOp op, RankedTensorType type) {
   // conv1), and every task (image pair and output row) streamed all of it
   // from memory. Looping over its rows outside the tasks keeps one row
   // (under 256 KiB) in L2 while every task accumulates that row's share
-  // into its own output tile.
+  // into its own output tile. Only a root that is the conv itself carries
+  // its reduction loops out: with an activation after the conv, the
+  // activation would read partial sums.
   SmallVector<int64_t> outerReduction;
   if (filter && filter.hasStaticShape() && filter.getDimSize(0) > 1 &&
-      filter.getNumElements() * 4 > kMaxStreamedFilterBytes)
+      filter.getNumElements() * 4 > kMaxStreamedFilterBytes &&
+      op.getOperation() == conv->getOperation())
     outerReduction = {1, 0, 0};
   // Long reductions (many input channels) loop over channel blocks.
   int64_t tileC = 0;
@@ -248,7 +251,17 @@ TileChoice chooseConvTiles(linalg::LinalgOp op, RankedTensorType type) {
   }
   bool unrollRows =
       filter && filter.getDimSize(2) <= kMaxChannelsForUnrolledRows;
-  return {{tileN, 1, 0, 0},
+  // A pool is vectorized over the channels of its task, all of them unless
+  // the task is tiled: GoogLeNet's 480- to 832-channel max pools and a
+  // global average pool over 1280 or 2048 channels became vectors that
+  // wide, thousands of instructions per kernel after legalization. Tasks
+  // of a register tile's channels keep them a few vectors wide (and give
+  // the threads more tasks).
+  int64_t taskChannels = 0;
+  if (isa<linalg::PoolingNhwcMaxOp, linalg::PoolingNhwcSumOp>(op) &&
+      channels > 4 * kLanes)
+    taskChannels = tileF;
+  return {{tileN, 1, 0, taskChannels},
           {tileN, 1, tileW, tileF},
           {1, tileKW, tileC},
           outerReduction,
