@@ -21,6 +21,9 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Pass/PassManager.h"
+
+#include <cstdlib>
+#include <string_view>
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -129,6 +132,7 @@ public:
 
     start = Clock::now();
     PassManager pm(&ctx_);
+    enablePassTiming(pm);
     switch (options_.function) {
     case ModelFunction::Infer:
       buildGraphPipeline(pm, options_);
@@ -170,6 +174,7 @@ public:
       signature_.name = graphName->str();
 
     PassManager late(&ctx_);
+    enablePassTiming(late);
     buildBufferizePipeline(late, options_);
     if (kind != EmitKind::Bufferized)
       buildLLVMPipeline(late, options_);
@@ -191,6 +196,14 @@ public:
   const std::string &entry() const { return options_.entry; }
 
 private:
+  /// DLC_PASS_TIMING=1 prints MLIR's per-pass times to stderr (where a
+  /// slow compile spends its MLIR seconds).
+  static void enablePassTiming(PassManager &pm) {
+    const char *timing = std::getenv("DLC_PASS_TIMING");
+    if (timing && *timing && std::string_view(timing) != "0")
+      pm.enableTiming();
+  }
+
   bool isTraining() const {
     return options_.function != ModelFunction::Infer &&
            options_.function != ModelFunction::InferWithParameters;
