@@ -166,6 +166,34 @@ TEST(Concat, RandomSweep) {
   }
 }
 
+// Concatenations of real networks' widths along the channels: each input
+// is copied into a strided slice of the result, by vector loads and stores
+// (16 to 63 channels, a multiple of 8), by one memcpy per pixel (64 and
+// more) or, for any other width, element by element.
+TEST(Concat, ChannelRuns) {
+  Random rng(testSeed());
+  for (int model = 0; model < 2; ++model) {
+    ModelBuilder b("concat_channels");
+    for (int c = 0; c < 4; ++c) {
+      int64_t h = rng.intIn(1, 6), w = rng.intIn(1, 6);
+      int64_t count = rng.intIn(2, 4);
+      std::vector<int32_t> inputs;
+      std::string name = "channel concat of";
+      for (int64_t i = 0; i < count; ++i) {
+        int64_t channels = rng.pick(
+            std::vector<int64_t>{3, 16, 24, 32, 40, 48, 64, 96, 130});
+        std::vector<int64_t> s = {h, w, channels};
+        name += " " + str(s);
+        inputs.push_back(b.addInput(
+            "x" + std::to_string(c) + "_" + std::to_string(i), batched(s)));
+      }
+      b.markOutput(b.concat(name + " #" + std::to_string(c), inputs, 3));
+    }
+    EXPECT_TRUE(matchesReference(b, checkFor("concat", rng), rng))
+        << "model " << model;
+  }
+}
+
 TEST(Pad, RandomSweep) {
   Random rng(testSeed());
   for (int model = 0; model < 2; ++model) {

@@ -203,19 +203,27 @@ def DlcPlanWorkspace : Pass<"dlc-plan-workspace", "mlir::ModuleOp"> {
 
 def DlcLowerStridedCopies :
     Pass<"dlc-lower-strided-copies", "mlir::func::FuncOp"> {
-  let summary = "Turn memref.copy between strided views into linalg.copy";
+  let summary = "Turn memref.copy between strided views into memcpy runs or loops";
   let description = [{
     Bufferization copies into and out of subviews, e.g. a `tensor.pad`
     becomes a fill of the padded buffer and a `memref.copy` of the input
     into its interior. `finalize-memref-to-llvm` lowers a copy between two
     contiguous buffers to `llvm.memcpy`, but any other copy to a call of
     `memrefCopy` from MLIR's C runner utilities, which neither the JIT nor a
-    compiled `.so` links. This pass rewrites exactly those copies into
-    `linalg.copy`, which `convert-linalg-to-loops` turns into plain loops;
-    contiguous copies are left for `llvm.memcpy`. Run it after
-    bufferization and before linalg is lowered to loops.
+    compiled `.so` links. This pass rewrites exactly those copies: when
+    both sides' trailing dims hold contiguous runs of at least 64 elements
+    (a concatenation's channels), into `scf.for` loops over the outer dims
+    around a contiguous `memref.copy` of each run (`llvm.memcpy` later);
+    when the last dim is shorter but a whole number of vectors (16 to 63
+    floats, a multiple of 8), into loops over the outer dims around vector
+    loads and stores of it; otherwise into `linalg.copy`, which
+    `convert-linalg-to-loops` turns into plain loops. Contiguous copies are left for `llvm.memcpy`. Run it
+    after bufferization and before linalg is lowered to loops.
   }];
-  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::vector::VectorDialect"];
 }
 
 def DlcApproximateMath : Pass<"dlc-approximate-math", "mlir::func::FuncOp"> {
