@@ -664,3 +664,107 @@ TEST(ONNXCompiled, GroupedConvChainMatchesDirectNCHW) {
 }
 
 } // namespace
+
+namespace {
+
+/// Runs `model` on one float input of `shape` filled with `values`.
+std::vector<float> runOne(CompiledModel &model, std::vector<int64_t> shape,
+                          const std::vector<float> &values,
+                          std::vector<int64_t> *outShape = nullptr) {
+  auto x = HostTensor::create(DType::F32, shape);
+  EXPECT_TRUE(x.ok());
+  if (!x.ok())
+    return {};
+  std::copy(values.begin(), values.end(), x->data<float>());
+  std::vector<HostTensor> inputs;
+  inputs.push_back(std::move(*x));
+  auto out = model.run(inputs);
+  EXPECT_TRUE(out.ok()) << out.status().message();
+  if (!out.ok())
+    return {};
+  if (outShape)
+    *outShape = (*out)[0].shape();
+  const float *y = (*out)[0].data<float>();
+  return std::vector<float>(y, y + (*out)[0].numElements());
+}
+
+void floatAttr(onnx::NodeProto *n, const std::string &name, float v) {
+  auto *a = n->add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::FLOAT);
+  a->set_f(v);
+}
+
+} // namespace
+
+// HardSigmoid with its own alpha and beta, and HardSwish (opset 14), on
+// values that cover both clipped ends and the linear part.
+TEST(ONNXCompiled, HardSigmoidAndHardSwish) {
+  std::vector<float> xs = ramp(2 * 3 * 4 * 5, 1.3f);
+  for (bool swish : {false, true}) {
+    Graph g(swish ? 14 : 13);
+    g.input("x", {2, 3, 4, 5});
+    onnx::NodeProto *n =
+        g.node(swish ? "HardSwish" : "HardSigmoid", {"x"}, {"y"});
+    float alpha = swish ? 1.0f / 6.0f : 0.3f, beta = swish ? 0.5f : 0.4f;
+    if (!swish) {
+      floatAttr(n, "alpha", alpha);
+      floatAttr(n, "beta", beta);
+    }
+    g.output("y");
+    std::unique_ptr<CompiledModel> model = compileGraph(g, 2);
+    ASSERT_TRUE(model);
+    std::vector<float> y = runOne(*model, {2, 3, 4, 5}, xs);
+    ASSERT_EQ(y.size(), xs.size());
+    for (size_t i = 0; i < xs.size(); ++i) {
+      float gate = std::min(1.0f, std::max(0.0f, alpha * xs[i] + beta));
+      float want = swish ? xs[i] * gate : gate;
+      EXPECT_NEAR(y[i], want, 1e-6f) << (swish ? "HardSwish" : "HardSigmoid")
+                                     << " at " << i << ", x = " << xs[i];
+    }
+  }
+}
+
+// ReduceMean over H and W (negative axes too), with and without keepdims,
+// against means computed here.
+TEST(ONNXCompiled, ReduceMeanOverSpatialAxes) {
+  const int64_t n = 2, c = 3, h = 4, w = 5;
+  std::vector<float> xs = ramp(n * c * h * w, 0.7f);
+  for (int64_t keep : {0, 1}) {
+    Graph g;
+    g.input("x", {n, c, h, w});
+    onnx::NodeProto *node = g.node("ReduceMean", {"x"}, {"y"});
+    Graph::ints(node, "axes", keep ? std::vector<int64_t>{-1, -2}
+                                   : std::vector<int64_t>{2, 3});
+    Graph::integer(node, "keepdims", keep);
+    g.output("y");
+    std::unique_ptr<CompiledModel> model = compileGraph(g, n);
+    ASSERT_TRUE(model);
+    std::vector<int64_t> shape;
+    std::vector<float> y = runOne(*model, {n, c, h, w}, xs, &shape);
+    EXPECT_EQ(shape, keep ? (std::vector<int64_t>{n, c, 1, 1})
+                          : (std::vector<int64_t>{n, c}));
+    ASSERT_EQ(y.size(), size_t(n * c));
+    for (int64_t i = 0; i < n * c; ++i) {
+      double sum = 0;
+      for (int64_t k = 0; k < h * w; ++k)
+        sum += xs[size_t(i * h * w + k)];
+      EXPECT_NEAR(y[size_t(i)], sum / double(h * w), 1e-5) << "keepdims "
+                                                          << keep;
+    }
+  }
+}
+
+TEST(ONNXErrors, ReduceMeanOverOtherAxesIsRefusedByName) {
+  Graph g;
+  g.input("x", {1, 8, 4, 4});
+  Graph::ints(g.node("ReduceMean", {"x"}, {"y"}, "channel_mean"), "axes",
+              {1});
+  g.output("y");
+  std::string error = convertError(g);
+  EXPECT_NE(error.find("channel_mean"), std::string::npos) << error;
+  EXPECT_NE(error.find("only the mean over the spatial axes [2, 3] of a "
+                       "rank-4 tensor is supported (axes [1] of rank 4)"),
+            std::string::npos)
+      << error;
+}

@@ -52,7 +52,7 @@ const std::set<std::string> kListedOps = {
     "Sub",     "Mul",       "Div",         "Softmax",
     "LogSoftmax", "Flatten", "Reshape",    "Transpose",
     "Concat",  "BatchNormalization", "Dropout", "Identity",
-    "Constant"};
+    "Constant", "HardSigmoid", "HardSwish", "ReduceMean"};
 
 constexpr double kRtol = 1e-3, kAtol = 1e-7;
 

@@ -9,6 +9,8 @@
 
 #include "ONNXWindow.h"
 
+#include <algorithm>
+
 namespace dlc::onnx_import {
 
 namespace {
@@ -236,6 +238,60 @@ Status convertGlobalAveragePool(Converter &c) {
   int32_t pooled = c.builder().globalAvgPool(c.uniqueName("pool"), *xt);
   c.declareShape(pooled, {xs[0], xs[1]});
   // [N, C] is [N, C, 1, 1] in either layout; as NHWC it is [N, 1, 1, C].
+  int32_t out = c.reshape(c.opName(), pooled, {xs[0], 1, 1, xs[1]}, true);
+  return c.setOutput(
+      0, c.dynamicValue(out, {xs[0], xs[1], 1, 1}, channelsLastPerm(4)));
+}
+
+/// ReduceMean over the two spatial axes of an NCHW tensor (MNASNet's and
+/// EfficientNet-style heads' `x.mean([2, 3])`): a global average pool,
+/// keeping the reduced axes as 1s when keepdims. Other axes (a LayerNorm's
+/// mean over the channels) need a general reduction, refused by name.
+Status convertReduceMean(Converter &c) {
+  DLC_RETURN_IF_ERROR(c.checkArity(1, 1));
+  DLC_RETURN_IF_ERROR(c.checkAttributes({"axes", "keepdims"}));
+  auto axes = c.attrInts("axes");
+  if (!axes.ok())
+    return axes.status();
+  auto keepdims = c.attrInt("keepdims", 1);
+  if (!keepdims.ok())
+    return keepdims.status();
+  auto x = c.input(0);
+  if (!x.ok())
+    return x.status();
+  int64_t rank = static_cast<int64_t>((*x)->shape.size());
+  std::vector<int64_t> normalized;
+  for (int64_t axis : *axes) {
+    if (axis < -rank || axis >= rank)
+      return c.error("axis " + std::to_string(axis) + " is out of range for "
+                     "rank " + std::to_string(rank));
+    normalized.push_back(axis < 0 ? axis + rank : axis);
+  }
+  std::sort(normalized.begin(), normalized.end());
+  if (rank != 4 || normalized != std::vector<int64_t>{2, 3}) {
+    std::string list;
+    for (int64_t axis : *axes)
+      list += (list.empty() ? "" : ", ") + std::to_string(axis);
+    std::string asked =
+        axes->empty() ? "all axes" : "axes [" + list + "]";
+    return c.error("only the mean over the spatial axes [2, 3] of a rank-4 "
+                   "tensor is supported (" + asked + " of rank " +
+                   std::to_string(rank) + ")");
+  }
+  auto spatial = spatialInput(c);
+  if (!spatial.ok())
+    return spatial.status();
+  auto xt = c.tensorIn(**spatial, channelsLastPerm(4));
+  if (!xt.ok())
+    return xt.status();
+  const std::vector<int64_t> &xs = (*spatial)->shape;
+  if (!*keepdims) {
+    int32_t pooled = c.builder().globalAvgPool(c.opName(), *xt);
+    return c.setOutput(
+        0, c.dynamicValue(pooled, {xs[0], xs[1]}, identityPerm(2)));
+  }
+  int32_t pooled = c.builder().globalAvgPool(c.uniqueName("pool"), *xt);
+  c.declareShape(pooled, {xs[0], xs[1]});
   int32_t out = c.reshape(c.opName(), pooled, {xs[0], 1, 1, xs[1]}, true);
   return c.setOutput(
       0, c.dynamicValue(out, {xs[0], xs[1], 1, 1}, channelsLastPerm(4)));

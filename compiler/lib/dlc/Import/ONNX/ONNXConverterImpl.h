@@ -183,6 +183,8 @@ Status convertMatMul(Converter &c);
 Status convertBinary(Converter &c);
 Status convertUnary(Converter &c);
 Status convertClip(Converter &c);
+Status convertHardSigmoid(Converter &c);
+Status convertReduceMean(Converter &c);
 Status convertSoftmax(Converter &c);
 Status convertBatchNorm(Converter &c);
 Status convertFlatten(Converter &c);

@@ -140,6 +140,52 @@ Status convertUnary(Converter &c) {
   return c.setOutput(0, c.dynamicValue(out, (*x)->shape, perm));
 }
 
+/// HardSigmoid(x) = clip(alpha * x + beta, 0, 1) and HardSwish(x) =
+/// x * HardSigmoid(x) with alpha 1/6, beta 1/2 (MobileNetV3's gates and
+/// activations), decomposed into Mul, Add, Clip (and Mul): each part has
+/// its compiled kernel, reference and gradient already.
+Status convertHardSigmoid(Converter &c) {
+  DLC_RETURN_IF_ERROR(c.checkArity(1, 1));
+  bool swish = c.node().op_type() == "HardSwish";
+  DLC_RETURN_IF_ERROR(swish ? c.checkAttributes({})
+                            : c.checkAttributes({"alpha", "beta"}));
+  auto alpha = c.attrFloat("alpha", swish ? 1.0f / 6.0f : 0.2f);
+  if (!alpha.ok())
+    return alpha.status();
+  auto beta = c.attrFloat("beta", 0.5f);
+  if (!beta.ok())
+    return beta.status();
+  auto x = c.input(0);
+  if (!x.ok())
+    return x.status();
+  if ((*x)->isInt)
+    return c.error("integer operands are not supported");
+  auto scaled =
+      binaryValues(c, fb::OpType::MUL, **x,
+                   scalarConstant(c.uniqueName("alpha"), *alpha),
+                   c.uniqueName("scaled"));
+  if (!scaled.ok())
+    return scaled.status();
+  auto shifted =
+      binaryValues(c, fb::OpType::ADD, *scaled,
+                   scalarConstant(c.uniqueName("beta"), *beta),
+                   c.uniqueName("shifted"));
+  if (!shifted.ok())
+    return shifted.status();
+  auto t = c.tensorIn(*shifted, shifted->perm);
+  if (!t.ok())
+    return t.status();
+  std::string gateName = swish ? c.uniqueName("gate") : c.opName();
+  int32_t gate = c.builder().clip(gateName, *t, 0.0f, 1.0f);
+  Value gateValue = c.dynamicValue(gate, shifted->shape, shifted->perm);
+  if (!swish)
+    return c.setOutput(0, std::move(gateValue));
+  auto out = binaryValues(c, fb::OpType::MUL, **x, gateValue, c.opName());
+  if (!out.ok())
+    return out.status();
+  return c.setOutput(0, std::move(*out));
+}
+
 Status convertClip(Converter &c) {
   float inf = std::numeric_limits<float>::infinity();
   const Value *bound[2] = {nullptr, nullptr};
