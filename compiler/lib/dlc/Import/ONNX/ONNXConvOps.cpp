@@ -225,9 +225,10 @@ Status convertAveragePool(Converter &c) {
   return convertPool(c, /*isMax=*/false);
 }
 
-Status convertGlobalAveragePool(Converter &c) {
-  DLC_RETURN_IF_ERROR(c.checkArity(1, 1));
-  DLC_RETURN_IF_ERROR(c.checkAttributes({}));
+namespace {
+/// The mean over H and W of the node's NCHW input 0: [N, C, 1, 1] when
+/// `keepDims`, else [N, C].
+Status globalMean(Converter &c, bool keepDims) {
   auto x = spatialInput(c);
   if (!x.ok())
     return x.status();
@@ -235,12 +236,24 @@ Status convertGlobalAveragePool(Converter &c) {
   if (!xt.ok())
     return xt.status();
   const std::vector<int64_t> &xs = (*x)->shape;
+  if (!keepDims) {
+    int32_t pooled = c.builder().globalAvgPool(c.opName(), *xt);
+    return c.setOutput(
+        0, c.dynamicValue(pooled, {xs[0], xs[1]}, identityPerm(2)));
+  }
   int32_t pooled = c.builder().globalAvgPool(c.uniqueName("pool"), *xt);
   c.declareShape(pooled, {xs[0], xs[1]});
   // [N, C] is [N, C, 1, 1] in either layout; as NHWC it is [N, 1, 1, C].
   int32_t out = c.reshape(c.opName(), pooled, {xs[0], 1, 1, xs[1]}, true);
   return c.setOutput(
       0, c.dynamicValue(out, {xs[0], xs[1], 1, 1}, channelsLastPerm(4)));
+}
+} // namespace
+
+Status convertGlobalAveragePool(Converter &c) {
+  DLC_RETURN_IF_ERROR(c.checkArity(1, 1));
+  DLC_RETURN_IF_ERROR(c.checkAttributes({}));
+  return globalMean(c, /*keepDims=*/true);
 }
 
 /// ReduceMean over the two spatial axes of an NCHW tensor (MNASNet's and
@@ -278,23 +291,7 @@ Status convertReduceMean(Converter &c) {
                    "tensor is supported (" + asked + " of rank " +
                    std::to_string(rank) + ")");
   }
-  auto spatial = spatialInput(c);
-  if (!spatial.ok())
-    return spatial.status();
-  auto xt = c.tensorIn(**spatial, channelsLastPerm(4));
-  if (!xt.ok())
-    return xt.status();
-  const std::vector<int64_t> &xs = (*spatial)->shape;
-  if (!*keepdims) {
-    int32_t pooled = c.builder().globalAvgPool(c.opName(), *xt);
-    return c.setOutput(
-        0, c.dynamicValue(pooled, {xs[0], xs[1]}, identityPerm(2)));
-  }
-  int32_t pooled = c.builder().globalAvgPool(c.uniqueName("pool"), *xt);
-  c.declareShape(pooled, {xs[0], xs[1]});
-  int32_t out = c.reshape(c.opName(), pooled, {xs[0], 1, 1, xs[1]}, true);
-  return c.setOutput(
-      0, c.dynamicValue(out, {xs[0], xs[1], 1, 1}, channelsLastPerm(4)));
+  return globalMean(c, *keepdims != 0);
 }
 
 } // namespace dlc::onnx_import
