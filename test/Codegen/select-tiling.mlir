@@ -245,3 +245,43 @@ func.func @wide_global_pool(%act: tensor<1x7x7x1280xf32>) -> tensor<1x1x1x1280xf
   return %p : tensor<1x1x1x1280xf32>
 }
 
+
+// -----
+
+// The same conv1 + pool for an AVX2 CPU (#dlc.target on the module: 8
+// lanes, 16 registers, 12 of them for accumulators): 32 channels are four
+// vectors, so the tile takes one vector of 8 channels, and the 9 filter
+// vectors of the unrolled 3x3x1 filter leave room for 5 accumulators: 2
+// columns of 2 images.
+// CHECK-LABEL: func.func @avx2_conv1
+// CHECK: linalg.conv_2d_nhwc_hwcf
+// CHECK-SAME: dlc.tiling = #dlc.tiling<outer = [2, 1, 0, 0], inner = [2, 1, 2, 8], reduction = [1, 0, 0], unroll_reduction>
+module attributes {dlc.target = #dlc.target<cpu = "haswell", features = "", vectorBits = 256, vectorRegisters = 16>} {
+  func.func @avx2_conv1(%x: tensor<64x28x28x1xf32>, %w: tensor<3x3x1x32xf32>) -> tensor<64x26x26x32xf32> {
+    %z = arith.constant 0.0 : f32
+    %e = tensor.empty() : tensor<64x26x26x32xf32>
+    %f = linalg.fill ins(%z : f32) outs(%e : tensor<64x26x26x32xf32>) -> tensor<64x26x26x32xf32>
+    %c = linalg.conv_2d_nhwc_hwcf {dlc.fusion_root, dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<64x28x28x1xf32>, tensor<3x3x1x32xf32>) outs(%f : tensor<64x26x26x32xf32>) -> tensor<64x26x26x32xf32>
+    return %c : tensor<64x26x26x32xf32>
+  }
+}
+
+// -----
+
+// A deep AVX2 layer: the register tile is two vectors of 8 channels by 6
+// columns (12 accumulators), and the input channels are tiled by 32 so
+// that a step (12 accumulators x 32 channels) stays within 512
+// multiply-adds.
+// CHECK-LABEL: func.func @avx2_deep_conv
+// CHECK: dlc.tiling = #dlc.tiling<outer = [1, 1, 0, 0], inner = [1, 1, 6, 16], reduction = [1, 1, 32], outer_reduction = [1, 0, 0]>
+module attributes {dlc.target = #dlc.target<cpu = "haswell", features = "", vectorBits = 256, vectorRegisters = 16>} {
+  func.func @avx2_deep_conv(%x: tensor<1x14x14x256xf32>, %w: tensor<3x3x256x256xf32>) -> tensor<1x12x12x256xf32> {
+    %z = arith.constant 0.0 : f32
+    %e = tensor.empty() : tensor<1x12x12x256xf32>
+    %f = linalg.fill ins(%z : f32) outs(%e : tensor<1x12x12x256xf32>) -> tensor<1x12x12x256xf32>
+    %c = linalg.conv_2d_nhwc_hwcf {dlc.fusion_root, dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x14x14x256xf32>, tensor<3x3x256x256xf32>) outs(%f : tensor<1x12x12x256xf32>) -> tensor<1x12x12x256xf32>
+    return %c : tensor<1x12x12x256xf32>
+  }
+}

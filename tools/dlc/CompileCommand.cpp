@@ -42,7 +42,8 @@ std::string defaultOutput(const std::string &model, EmitKind kind) {
   }
 }
 
-/// Shared by compile and run: --batch, --no-fusion, tile overrides.
+/// Shared by compile and run: --batch, --no-fusion, tile overrides, the
+/// target CPU.
 bool readCompileOptions(const Args &args, CompileOptions &options,
                         std::string &error) {
   if (args.has("--batch") &&
@@ -62,11 +63,20 @@ bool readCompileOptions(const Args &args, CompileOptions &options,
     error = "--inner-tiles expects a list like 1,1,13,32";
     return false;
   }
+  // Code for another x86-64 CPU (e.g. an AVX2-only haswell); an unknown
+  // name is refused when compiling.
+  options.targetCpu = args.get("--cpu", "");
+  options.targetFeatures = args.get("--target-features", "");
+  if (args.has("--cpu") && options.targetCpu.empty()) {
+    error = "--cpu expects a CPU name such as haswell";
+    return false;
+  }
   return readMaxMemory(args, options.maxMemoryBytes, error);
 }
 
 const std::set<std::string> kCompileValues = {
-    "-o", "--emit", "--batch", "--outer-tiles", "--inner-tiles", "--max-memory"};
+    "-o",           "--emit",       "--batch",          "--outer-tiles",
+    "--inner-tiles", "--max-memory", "--cpu",            "--target-features"};
 
 /// Prints a tensor's shape and its first values.
 void preview(const std::string &name, const HostTensor &t) {

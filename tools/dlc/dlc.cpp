@@ -29,6 +29,8 @@ static int usage(FILE *out) {
                "  compile MODEL.fb [-o OUT] [--emit=KIND] [--batch N]\n"
                "          [--no-fusion] [--outer-tiles=a,b,..] "
                "[--inner-tiles=a,b,..] [--time]\n"
+               "          [--cpu=NAME] [--target-features=+f,-g]  "
+               "(another x86-64 CPU, e.g. haswell)\n"
                "          KIND: so (default), obj, asm, llvm, llvm-mlir,\n"
                "                bufferized, linalg, mlir\n"
                "  run MODEL(.fb|.so) --input x.npy [--input ...] "

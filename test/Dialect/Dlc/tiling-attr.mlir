@@ -99,3 +99,27 @@ func.func @not_a_tiling(%a: tensor<4xf32>) -> tensor<4xf32> {
 
 // expected-error @+1 {{#dlc.tiling needs 'outer' and 'inner' sizes}}
 #missing = #dlc.tiling<outer = [1, 2]>
+
+// -----
+
+// The target a module is compiled for round-trips.
+// CHECK: module attributes {dlc.target = #dlc.target<cpu = "haswell", features = "+avx2,+fma", vectorBits = 256, vectorRegisters = 16>}
+module attributes {dlc.target = #dlc.target<cpu = "haswell", features = "+avx2,+fma", vectorBits = 256, vectorRegisters = 16>} {
+}
+
+// -----
+
+// expected-error @+1 {{#dlc.target vectorBits must be a multiple of 128, got 96}}
+#odd_width = #dlc.target<cpu = "x", features = "", vectorBits = 96, vectorRegisters = 16>
+
+// -----
+
+// expected-error @+1 {{#dlc.target needs at least 8 vector registers, got 4}}
+#few_registers = #dlc.target<cpu = "x", features = "", vectorBits = 256, vectorRegisters = 4>
+
+// -----
+
+func.func @target_on_a_function() attributes {dlc.target = #dlc.target<cpu = "haswell", features = "", vectorBits = 256, vectorRegisters = 16>} {
+  // expected-error @-1 {{attribute 'dlc.target' must be a #dlc.target on a module}}
+  return
+}

@@ -61,6 +61,10 @@ struct CompileOptions : PipelineOptions {
   bool useCache = true;
   /// The cache's directory; empty: defaultCacheDirectory().
   std::string cacheDirectory;
+  /// The x86-64 CPU to generate code for (an LLVM name, e.g. "haswell");
+  /// empty: the host's. `targetFeatures` ("+avx2,-avx512f") are added to
+  /// it. Tiling follows the chosen CPU's vector width and registers.
+  std::string targetCpu, targetFeatures;
 };
 
 /// The training configuration a model file carries (its Training table;

@@ -14,6 +14,8 @@
 #ifndef DLC_TARGET_TARGET_H
 #define DLC_TARGET_TARGET_H
 
+#include <optional>
+
 #include "dlc/Target/ModelABI.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -97,6 +99,27 @@ std::unique_ptr<llvm::TargetMachine> hostTargetMachine(std::string &error);
 /// The host CPU's name and target features ("znver5 +avx512f,..."): what
 /// the code is compiled for.
 std::string hostCPUDescription();
+
+/// The CPU code is generated for: LLVM's name and features, and what tiling
+/// reads of them (512-bit vectors and 32 registers with AVX-512, 256 and 16
+/// with AVX2, 128 and 16 otherwise).
+struct TargetDescription {
+  std::string cpu, features;
+  int64_t vectorBits = 128, vectorRegisters = 16;
+};
+
+/// The host CPU when `cpu` is empty, else the x86-64 CPU `cpu` (an LLVM
+/// name, e.g. "haswell"); `features` ("+avx2,-avx512f") are added to it.
+/// Sets `error` and returns std::nullopt for an unknown CPU or feature.
+std::optional<TargetDescription> describeTarget(const std::string &cpu,
+                                                const std::string &features,
+                                                std::string &error);
+
+/// Makes every function of `module` compile for `cpu`/`features` (LLVM's
+/// target-cpu and target-features function attributes), whatever the
+/// target machine that compiles them.
+void setTargetAttributes(llvm::Module &module, llvm::StringRef cpu,
+                         llvm::StringRef features);
 
 enum class OutputKind { Object, Assembly };
 

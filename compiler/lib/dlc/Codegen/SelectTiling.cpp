@@ -18,13 +18,31 @@ using namespace mlir;
 
 namespace {
 
-// AVX-512: 16 f32 lanes per register, 32 registers. Leave a few registers for
-// the broadcast input value and the filter vectors.
-constexpr int64_t kLanes = 16;
-constexpr int64_t kAccumulatorBudget = 26;
-/// Registers for accumulators and filter vectors together (two are left for
-/// the broadcast input values).
-constexpr int64_t kRegisterBudget = 30;
+/// The vector registers of the target (#dlc.target on the module).
+struct VectorRegisters {
+  /// f32 lanes per register: 16 with AVX-512, 8 with AVX2.
+  int64_t lanes;
+  /// Registers for accumulators: a few are left for the broadcast input
+  /// values and the filter vectors (26 of AVX-512's 32, 12 of AVX2's 16).
+  int64_t accumulators;
+  /// Registers for accumulators and filter vectors together (two are left
+  /// for the broadcast input values).
+  int64_t budget;
+
+  static VectorRegisters of(int64_t vectorBits, int64_t registers) {
+    return {vectorBits / 32, registers - registers / 8 - 2, registers - 2};
+  }
+  /// The module's #dlc.target, else AVX-512's.
+  static VectorRegisters forOp(Operation *op) {
+    auto module = op->getParentOfType<ModuleOp>();
+    auto target =
+        module ? module->getAttrOfType<dlc::TargetAttr>(dlc::kTargetAttrName)
+               : dlc::TargetAttr();
+    if (!target)
+      return of(512, 32);
+    return of(target.getVectorBits(), target.getVectorRegisters());
+  }
+};
 /// Widest filter row that is unrolled rather than looped over.
 constexpr int64_t kMaxUnrolledFilterWidth = 8;
 /// Most input channels for which a filter row's columns are unrolled.
@@ -81,15 +99,15 @@ constexpr int64_t kMaxUnrolledMultiplyAdds = 512;
 /// the lanes dividing the channels, up to four vectors), else a divisor of
 /// at most two vectors (one of them partial). Never all channels of a wide
 /// layer: 1000 classes in one tile would need 63 accumulators.
-int64_t outputChannelTile(int64_t channels) {
-  if (channels <= 2 * kLanes || channels % (2 * kLanes) == 0)
-    return std::min(channels, 2 * kLanes);
+int64_t outputChannelTile(int64_t channels, const VectorRegisters &r) {
+  if (channels <= 2 * r.lanes || channels % (2 * r.lanes) == 0)
+    return std::min(channels, 2 * r.lanes);
   for (int64_t vectors = 3; vectors <= 4; ++vectors)
-    if (channels % (vectors * kLanes) == 0)
-      return vectors * kLanes;
-  if (channels % kLanes == 0)
-    return kLanes;
-  return largestDivisorAtMost(channels, 2 * kLanes);
+    if (channels % (vectors * r.lanes) == 0)
+      return vectors * r.lanes;
+  if (channels % r.lanes == 0)
+    return r.lanes;
+  return largestDivisorAtMost(channels, 2 * r.lanes);
 }
 
 /// The input-channel tile of a contraction with `accumulators` vectors in
@@ -101,17 +119,17 @@ int64_t outputChannelTile(int64_t channels) {
 /// instruction selection at a cost that made MobileNetV2's projection
 /// layers take seconds each to compile.
 int64_t inputChannelTile(int64_t channels, int64_t accumulators,
-                         int64_t perChannel) {
+                         int64_t perChannel, const VectorRegisters &r) {
   int64_t perStep = std::max<int64_t>(1, accumulators * perChannel);
   // Up to four vectors of channels stay whole: short reductions gain
   // nothing from a loop, and the reference CNN's tuned conv2 and conv3 (32
   // and 64 channels, 1920 and 768 multiply-adds a step) keep their schedule.
-  if (channels <= 4 * kLanes || channels * perStep <= kMaxUnrolledMultiplyAdds)
+  if (channels <= 4 * r.lanes || channels * perStep <= kMaxUnrolledMultiplyAdds)
     return 0;
   int64_t limit = std::max<int64_t>(1, kMaxUnrolledMultiplyAdds / perStep);
-  if (channels % kLanes == 0)
-    return kLanes * largestDivisorAtMost(channels / kLanes,
-                                         std::max<int64_t>(1, limit / kLanes));
+  if (channels % r.lanes == 0)
+    return r.lanes * largestDivisorAtMost(channels / r.lanes,
+                                         std::max<int64_t>(1, limit / r.lanes));
   return largestDivisorAtMost(channels, limit);
 }
 
@@ -158,21 +176,22 @@ constexpr int64_t kMaxStreamedFilterBytes = 512 * 1024;
 /// that stays in L1/L2. The register tile holds W x F accumulators; the
 /// conv's filter rows are a loop of one row each (which lets the 2-D conv
 /// decompose into 1-D convs that vectorize).
-TileChoice chooseConvTiles(linalg::LinalgOp op, RankedTensorType type) {
+TileChoice chooseConvTiles(linalg::LinalgOp op, RankedTensorType type,
+                           const VectorRegisters &r) {
   int64_t channels = type.getDimSize(3);
   // Two vectors of channels per position when the layer is wide enough.
-  int64_t tileF = outputChannelTile(channels);
-  int64_t vectorsPerPosition = std::max<int64_t>(1, tileF / kLanes);
+  int64_t tileF = outputChannelTile(channels, r);
+  int64_t vectorsPerPosition = std::max<int64_t>(1, tileF / r.lanes);
   int64_t width = convWidthNeeded(op, type.getDimSize(2));
   int64_t tileW = largestDivisorAtMost(
-      width, std::max<int64_t>(1, kAccumulatorBudget / vectorsPerPosition));
+      width, std::max<int64_t>(1, r.accumulators / vectorsPerPosition));
   // Narrow outputs (a 3x3 filter gradient, the last conv's 5-wide input
   // gradient) leave most registers idle with two vectors per position:
   // four (64 channels) double the accumulators per broadcast input value.
-  if (tileW * vectorsPerPosition < kAccumulatorBudget / 2 &&
-      channels % (4 * kLanes) == 0) {
-    tileF = 4 * kLanes;
-    tileW = largestDivisorAtMost(width, kAccumulatorBudget / 4);
+  if (tileW * vectorsPerPosition < r.accumulators / 2 &&
+      channels % (4 * r.lanes) == 0) {
+    tileF = 4 * r.lanes;
+    tileW = largestDivisorAtMost(width, r.accumulators / 4);
   }
   // Vectorizing a filter row unrolls it: fine for a 3- or 5-wide filter,
   // but a filter gradient computed as a convolution has the output
@@ -203,15 +222,15 @@ TileChoice chooseConvTiles(linalg::LinalgOp op, RankedTensorType type) {
     filterPositions =
         filter.getDimSize(0) * filter.getDimSize(1) * filter.getDimSize(2);
   auto registersNeeded = [&] {
-    int64_t vectors = std::max<int64_t>(1, tileF / kLanes);
+    int64_t vectors = std::max<int64_t>(1, tileF / r.lanes);
     return (tileW + filterPositions) * vectors;
   };
-  if (filterPositions > 0 && registersNeeded() > kRegisterBudget &&
-      tileF > kLanes && tileF % kLanes == 0 &&
-      filterPositions < kRegisterBudget) {
-    tileF = kLanes;
+  if (filterPositions > 0 && registersNeeded() > r.budget &&
+      tileF > r.lanes && tileF % r.lanes == 0 &&
+      filterPositions < r.budget) {
+    tileF = r.lanes;
     tileW = largestDivisorAtMost(
-        width, std::min(kAccumulatorBudget, kRegisterBudget - filterPositions));
+        width, std::min(r.accumulators, r.budget - filterPositions));
   }
   // Still under half the registers (a 3x3 output, 64 channels: 12): take
   // two or more images into the register tile. Each filter vector loaded
@@ -220,11 +239,11 @@ TileChoice chooseConvTiles(linalg::LinalgOp op, RankedTensorType type) {
   // (conv2's: 2 MiB per task at batch 64); its share of a train step fell
   // from 22% to 16% with two images per tile.
   int64_t tileN = 1;
-  int64_t perImage = tileW * std::max<int64_t>(1, tileF / kLanes);
+  int64_t perImage = tileW * std::max<int64_t>(1, tileF / r.lanes);
   int64_t filterVectors =
-      filterPositions * std::max<int64_t>(1, tileF / kLanes);
+      filterPositions * std::max<int64_t>(1, tileF / r.lanes);
   int64_t accumulatorRoom =
-      std::min(kAccumulatorBudget, kRegisterBudget - filterVectors);
+      std::min(r.accumulators, r.budget - filterVectors);
   if (2 * perImage <= accumulatorRoom)
     tileN = largestDivisorAtMost(type.getDimSize(0),
                                  accumulatorRoom / perImage);
@@ -245,9 +264,9 @@ TileChoice chooseConvTiles(linalg::LinalgOp op, RankedTensorType type) {
   int64_t tileC = 0;
   if (filter && filter.hasStaticShape()) {
     int64_t accumulators =
-        tileN * tileW * llvm::divideCeil(tileF, kLanes);
+        tileN * tileW * llvm::divideCeil(tileF, r.lanes);
     int64_t columns = tileKW == 1 ? 1 : filter.getDimSize(1);
-    tileC = inputChannelTile(filter.getDimSize(2), accumulators, columns);
+    tileC = inputChannelTile(filter.getDimSize(2), accumulators, columns, r);
   }
   bool unrollRows =
       filter && filter.getDimSize(2) <= kMaxChannelsForUnrolledRows;
@@ -259,7 +278,7 @@ TileChoice chooseConvTiles(linalg::LinalgOp op, RankedTensorType type) {
   // the threads more tasks).
   int64_t taskChannels = 0;
   if (isa<linalg::PoolingNhwcMaxOp, linalg::PoolingNhwcSumOp>(op) &&
-      channels > 4 * kLanes)
+      channels > 4 * r.lanes)
     taskChannels = tileF;
   return {{tileN, 1, 0, taskChannels},
           {tileN, 1, tileW, tileF},
@@ -271,10 +290,11 @@ TileChoice chooseConvTiles(linalg::LinalgOp op, RankedTensorType type) {
 /// Dense chains (rank-2 [N, M] roots). Tasks of up to 8 rows; a register
 /// tile of those rows x 32 columns (16 accumulators); the K loop is tiled so
 /// each step's contraction stays small after unrolling.
-TileChoice chooseMatmulTiles(linalg::LinalgOp op, RankedTensorType type) {
+TileChoice chooseMatmulTiles(linalg::LinalgOp op, RankedTensorType type,
+                             const VectorRegisters &r) {
   int64_t rows = largestDivisorAtMost(type.getDimSize(0), 8);
   int64_t cols = type.getDimSize(1);
-  int64_t tileM = outputChannelTile(cols);
+  int64_t tileM = outputChannelTile(cols, r);
   int64_t k = 1;
   for (Value v : op->getOperands())
     if (auto producer = v.getDefiningOp<linalg::MatmulOp>())
@@ -298,8 +318,10 @@ struct SelectTilingPass
         op->emitOpError("fusion root needs a static rank-2 or rank-4 result");
         return signalPassFailure();
       }
-      TileChoice choice = type.getRank() == 4 ? chooseConvTiles(op, type)
-                                              : chooseMatmulTiles(op, type);
+      VectorRegisters registers = VectorRegisters::forOp(op);
+      TileChoice choice = type.getRank() == 4
+                              ? chooseConvTiles(op, type, registers)
+                              : chooseMatmulTiles(op, type, registers);
       // One reduction size per reduction loop of the chain's contraction
       // (a depthwise conv has no input-channel loop); none without one.
       linalg::LinalgOp contraction = chainContraction(op);

@@ -22,8 +22,6 @@
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Pass/PassManager.h"
 
-#include <cstdlib>
-#include <string_view>
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -32,9 +30,11 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <dlfcn.h>
 #include <mutex>
 #include <set>
+#include <string_view>
 #include <unistd.h>
 
 using namespace mlir;
@@ -126,6 +126,17 @@ public:
                           llvm::sys::path::filename(file_.path()));
     if (!module_)
       return fail("import failed");
+    // The CPU the code is for, on the module: tiling sizes register tiles
+    // from it and the LLVM stage selects instructions for it.
+    std::string targetError;
+    std::optional<TargetDescription> target = describeTarget(
+        options_.targetCpu, options_.targetFeatures, targetError);
+    if (!target)
+      return Status::error(targetError);
+    (*module_)->setAttr(kTargetAttrName,
+                        TargetAttr::get(&ctx_, target->cpu, target->features,
+                                        target->vectorBits,
+                                        target->vectorRegisters));
     // Refuse a model that cannot fit before any pass runs on it.
     DLC_RETURN_IF_ERROR(checkEstimatedMemory());
     stats.importSeconds = secondsSince(start);
@@ -483,7 +494,10 @@ std::string cacheKey(const ModelFile &model, const CompileOptions &options,
   key.add("format", "dlc-jit-1");
   key.add("model", model.data(), model.size());
   key.add("options", optionsText(options, memoryLimit));
+  // The requested CPU is the host's when none is named; code for another
+  // CPU is a different entry.
   key.add("cpu", hostCPUDescription());
+  key.add("target", options.targetCpu + " " + options.targetFeatures);
   key.add("version", compilerBuildIdentity());
   return key.hex();
 }

@@ -2,6 +2,8 @@
 
 #include "dlc/Target/Target.h"
 
+#include "dlc/Dialect/Dlc/IR/DlcOps.h"
+
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Target/LLVMIR/Export.h"
@@ -9,6 +11,7 @@
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/Passes/PassBuilder.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
@@ -58,6 +61,74 @@ std::string hostCPUDescription() {
     return "unknown";
   }
   return builder->getCPU() + " " + builder->getFeatures().getString();
+}
+
+std::optional<TargetDescription> describeTarget(const std::string &cpu,
+                                                const std::string &features,
+                                                std::string &error) {
+  initializeLLVMOnce();
+  auto host = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!host) {
+    error = llvm::toString(host.takeError());
+    return std::nullopt;
+  }
+  TargetDescription target;
+  target.cpu = cpu.empty() ? host->getCPU() : cpu;
+  target.features = cpu.empty() ? host->getFeatures().getString() : "";
+  if (!features.empty())
+    target.features += (target.features.empty() ? "" : ",") + features;
+  const llvm::Triple &triple = host->getTargetTriple();
+  std::string lookupError;
+  const llvm::Target *llvmTarget =
+      llvm::TargetRegistry::lookupTarget(triple, lookupError);
+  if (!llvmTarget) {
+    error = lookupError;
+    return std::nullopt;
+  }
+  // Checked on a generic subtarget: one made for an unknown CPU would have
+  // LLVM print its own warning first.
+  std::unique_ptr<llvm::MCSubtargetInfo> subtarget(
+      llvmTarget->createMCSubtargetInfo(triple, "generic", ""));
+  if (!subtarget || !subtarget->isCPUStringValid(target.cpu)) {
+    error = "unknown CPU '" + target.cpu + "' (LLVM's names, e.g. haswell, "
+            "skylake-avx512, znver4; `llc -mcpu=help` lists them)";
+    return std::nullopt;
+  }
+  // Every feature must be one LLVM knows, spelled +name or -name: LLVM
+  // itself would only warn and ignore it.
+  llvm::SmallVector<llvm::StringRef> requested;
+  llvm::StringRef(features).split(requested, ',', -1, /*KeepEmpty=*/false);
+  for (llvm::StringRef feature : requested) {
+    llvm::StringRef name = feature.drop_front();
+    bool known = llvm::any_of(subtarget->getAllProcessorFeatures(),
+                              [&](const llvm::SubtargetFeatureKV &kv) {
+                                return name == kv.Key;
+                              });
+    if ((!feature.starts_with("+") && !feature.starts_with("-")) || !known) {
+      error = "unknown target feature '" + feature.str() +
+              "' (expected +name or -name, e.g. +avx2,-avx512f)";
+      return std::nullopt;
+    }
+  }
+  subtarget.reset(
+      llvmTarget->createMCSubtargetInfo(triple, target.cpu, target.features));
+  if (subtarget->checkFeatures("+avx512f")) {
+    target.vectorBits = 512;
+    target.vectorRegisters = 32;
+  } else if (subtarget->checkFeatures("+avx")) {
+    target.vectorBits = 256;
+  }
+  return target;
+}
+
+void setTargetAttributes(llvm::Module &module, llvm::StringRef cpu,
+                         llvm::StringRef features) {
+  for (llvm::Function &function : module) {
+    if (function.isDeclaration())
+      continue;
+    function.addFnAttr("target-cpu", cpu);
+    function.addFnAttr("target-features", features);
+  }
 }
 
 /// A target machine for the CPU we run on: its name and features (e.g.
@@ -146,6 +217,9 @@ translateWithABI(ModuleOp module, llvm::LLVMContext &llvmContext,
   std::unique_ptr<llvm::TargetMachine> tm = hostTargetMachineFor(module);
   if (!tm)
     return nullptr;
+  // The CPU the module was tiled for is the one its code is selected for.
+  if (auto target = module->getAttrOfType<TargetAttr>(kTargetAttrName))
+    setTargetAttributes(*llvmModule, target.getCpu(), target.getFeatures());
   llvmModule->setDataLayout(tm->createDataLayout());
   llvmModule->setTargetTriple(tm->getTargetTriple());
   return llvmModule;

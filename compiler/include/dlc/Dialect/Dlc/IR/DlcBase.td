@@ -136,6 +136,33 @@ def Dlc_TilingAttr : AttrDef<Dlc_Dialect, "Tiling"> {
   }];
 }
 
+// Code generation: the CPU a module is compiled for (the compiler sets it
+// on the module; dlc-select-tiling sizes register tiles from it).
+def Dlc_TargetAttr : AttrDef<Dlc_Dialect, "Target"> {
+  let mnemonic = "target";
+  let summary = "the CPU the code is generated for";
+  let description = [{
+    Carried by the module as `dlc.target`. `cpu` and `features` are LLVM's
+    names (what `dlc compile --cpu` / `--target-features` take, the host's
+    by default); `vectorBits` and `vectorRegisters` are what tiling reads
+    of them: 512 and 32 with AVX-512, 256 and 16 with AVX2. A module
+    without it is tiled for AVX-512.
+
+    ```mlir
+    module attributes {dlc.target = #dlc.target<cpu = "haswell",
+        features = "", vectorBits = 256, vectorRegisters = 16>} { ... }
+    ```
+  }];
+  let parameters = (ins
+    StringRefParameter<"LLVM's CPU name">:$cpu,
+    StringRefParameter<"LLVM's target features (+avx2,...)">:$features,
+    "int64_t":$vectorBits,
+    "int64_t":$vectorRegisters
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
 def Dlc_F32Tensor : RankedTensorOf<[F32]>;
 
 class Dlc_Op<string mnemonic, list<Trait> traits = []> :

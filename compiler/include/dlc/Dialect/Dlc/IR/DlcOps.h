@@ -21,6 +21,8 @@
 
 namespace dlc {
 
+/// The module attribute holding the #dlc.target the code is compiled for.
+inline constexpr llvm::StringLiteral kTargetAttrName = "dlc.target";
 /// The discardable attribute holding a fusion root's #dlc.tiling.
 inline constexpr llvm::StringLiteral kTilingAttrName = "dlc.tiling";
 

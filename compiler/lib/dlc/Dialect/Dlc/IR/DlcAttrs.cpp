@@ -10,6 +10,7 @@
 #include "dlc/Dialect/Dlc/IR/DlcOps.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -149,8 +150,28 @@ LogicalResult TilingAttr::verifyForOp(Operation *op) const {
   return success();
 }
 
+LogicalResult TargetAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                 StringRef, StringRef, int64_t vectorBits,
+                                 int64_t vectorRegisters) {
+  if (vectorBits < 128 || vectorBits % 128 != 0)
+    return emitError() << "#dlc.target vectorBits must be a multiple of "
+                          "128, got "
+                       << vectorBits;
+  if (vectorRegisters < 8)
+    return emitError() << "#dlc.target needs at least 8 vector registers, "
+                          "got "
+                       << vectorRegisters;
+  return success();
+}
+
 LogicalResult DlcDialect::verifyOperationAttribute(Operation *op,
                                                    NamedAttribute attribute) {
+  if (attribute.getName() == kTargetAttrName) {
+    if (!isa<TargetAttr>(attribute.getValue()) || !isa<ModuleOp>(op))
+      return op->emitOpError("attribute '")
+             << kTargetAttrName << "' must be a #dlc.target on a module";
+    return success();
+  }
   if (attribute.getName() != kTilingAttrName)
     return success();
   auto tiling = dyn_cast<TilingAttr>(attribute.getValue());
