@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Args.h"
+#include "Usage.h"
 #include "Commands.h"
 #include "ModelLoader.h"
 
@@ -73,7 +74,7 @@ int benchCommand(int argc, char **argv) {
   if (!parseArgs(argc, argv, 2,
                  {"--batch", "--iters", "--warmup", "--threads", "--max-memory"},
                  {"--json", "--no-fusion", "--no-cache"}, args, error))
-    return fail("bench: " + error);
+    return usageError("bench", error);
   if (args.positional.size() != 1)
     return fail("bench: expects exactly one model (.fb or .so)");
   int64_t batch = 1, iters = 100, warmup = 10, threads = 1;
@@ -85,7 +86,7 @@ int benchCommand(int argc, char **argv) {
                 "positive integers");
   uint64_t maxMemory = 0;
   if (!readMaxMemory(args, maxMemory, error))
-    return fail("bench: " + error);
+    return usageError("bench", error);
 
   const std::string &path = args.positional[0];
   double compileSeconds = 0;

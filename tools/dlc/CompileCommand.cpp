@@ -1,6 +1,7 @@
 //===- CompileCommand.cpp - `dlc compile` and `dlc run` -------------------===//
 
 #include "Args.h"
+#include "Usage.h"
 #include "Commands.h"
 #include "CompileReport.h"
 #include "ModelLoader.h"
@@ -103,7 +104,7 @@ int compileCommand(int argc, char **argv) {
   if (!parseArgs(argc, argv, 2, values,
                  {"--no-fusion", "--time", "--json", "--no-cache"}, args,
                  error))
-    return fail("compile: " + error);
+    return usageError("compile", error);
   if (args.positional.size() != 1)
     return fail("compile: expects exactly one model file");
   CompileOptions options;
@@ -164,7 +165,7 @@ int runCommand(int argc, char **argv) {
   if (!parseArgs(argc, argv, 2, values,
                  {"--no-fusion", "--no-cache", "--time", "--json"}, args,
                  error))
-    return fail("run: " + error);
+    return usageError("run", error);
   if (args.positional.size() != 1)
     return fail("run: expects exactly one model (.fb or .so)");
   const std::string &modelPath = args.positional[0];

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Args.h"
+#include "Usage.h"
 #include "Commands.h"
 #include "ModelLoader.h"
 
@@ -33,7 +34,7 @@ int evalCommand(int argc, char **argv) {
   if (!parseArgs(argc, argv, 2, {"--data", "--split", "--batch", "--threads",
                                  "--max-memory"},
                  {"--json", "--no-fusion", "--no-cache"}, args, error))
-    return fail(error);
+    return usageError("eval", error);
   if (args.positional.size() != 1)
     return fail("expects exactly one model (.fb or .tflite)");
   if (!args.has("--data"))

@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Args.h"
+#include "Usage.h"
 #include "Commands.h"
 
 #include "dlc/Import/ONNXConverter.h"
@@ -68,7 +69,7 @@ int importCommand(int argc, char **argv) {
   Args args;
   std::string error;
   if (!parseArgs(argc, argv, 2, {"-o"}, {"--list-ops"}, args, error))
-    return fail("import: " + error);
+    return usageError("import", error);
   if (args.has("--list-ops"))
     return listOps();
   if (args.positional.size() != 1)

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Args.h"
+#include "Usage.h"
 #include "Commands.h"
 #include "ModelLoader.h"
 #include "ModelSummary.h"
@@ -289,7 +290,7 @@ int summaryCommand(int argc, char **argv) {
   Args args;
   std::string error;
   if (!parseArgs(argc, argv, 2, {"--format"}, {}, args, error))
-    return fail("summary: " + error);
+    return usageError("summary", error);
   if (args.positional.size() != 1)
     return fail("summary: expects exactly one model file");
   std::string format = args.get("--format", "table");

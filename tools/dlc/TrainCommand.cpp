@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Args.h"
+#include "Usage.h"
 #include "Commands.h"
 #include "ModelLoader.h"
 
@@ -133,7 +134,7 @@ int trainCommand(int argc, char **argv) {
                  {"--resume", "--json", "--nesterov", "--no-shuffle",
                   "--quiet", "--no-fusion", "--no-cache"},
                  args, error))
-    return fail(error);
+    return usageError("train", error);
   if (args.positional.size() != 1)
     return fail("expects exactly one model (.fb or .tflite)");
   if (!args.has("--data"))

@@ -18,6 +18,8 @@
 
 #include "Commands.h"
 
+#include "Usage.h"
+
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -49,6 +51,10 @@ static int usage(FILE *out) {
                "[--resume] [--json] [--limit N] [--threads T]\n"
                "  eval MODEL.fb --data DIR [--split test|train] [--batch B] "
                "[--threads T] [--json]\n"
+               "  help COMMAND            (or dlc COMMAND --help) that "
+               "command's options\n"
+               "  --version               dlc's, LLVM/MLIR's version and the "
+               "host CPU\n"
                "MODEL.fb may also be a TensorFlow Lite (.tflite) or ONNX (.onnx) model.\n"
                "compile, run, bench, train and eval refuse a model whose "
                "memory exceeds\n--max-memory SIZE (e.g. 512M, 4G; default: "
@@ -60,8 +66,26 @@ int main(int argc, char **argv) {
   if (argc < 2)
     return usage(stderr);
   std::string command = argv[1];
-  if (command == "-h" || command == "--help" || command == "help")
+  if (command == "-h" || command == "--help")
     return usage(stdout);
+  if (command == "--version" || command == "-V")
+    return dlc::tool::printVersion();
+  if (command == "help") {
+    if (argc < 3)
+      return usage(stdout);
+    if (const char *text = dlc::tool::commandUsage(argv[2])) {
+      std::fputs(text, stdout);
+      return 0;
+    }
+    std::fprintf(stderr, "dlc: help: unknown command '%s'\n", argv[2]);
+    return usage(stderr);
+  }
+  // `dlc CMD --help` anywhere among CMD's arguments.
+  if (const char *text = dlc::tool::commandUsage(command);
+      text && dlc::tool::asksForHelp(argc, argv)) {
+    std::fputs(text, stdout);
+    return 0;
+  }
   if (command == "compile")
     return dlc::tool::compileCommand(argc, argv);
   if (command == "run")
