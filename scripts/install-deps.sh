@@ -9,7 +9,7 @@ set -euo pipefail
 packages=(
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22
   libomp-22-dev flatbuffers-compiler libflatbuffers-dev
-  ninja-build ccache cmake zlib1g-dev libgtest-dev python3
+  ninja-build ccache cmake zlib1g-dev libgtest-dev python3 pkg-config
   dataset-fashion-mnist
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata python3-onnx
   python3-torch python3-numpy
