@@ -15,7 +15,7 @@
 #ifndef DLC_COMPILER_COMPILER_H
 #define DLC_COMPILER_COMPILER_H
 
-#include "dlc/Pipelines/Pipelines.h"
+#include "dlc/Pipelines/PipelineOptions.h"
 #include "dlc/runtime/CompiledModel.h"
 #include "dlc/runtime/ModelFile.h"
 #include "dlc/runtime/Status.h"

@@ -9,34 +9,15 @@
 #ifndef DLC_PIPELINES_PIPELINES_H
 #define DLC_PIPELINES_PIPELINES_H
 
+#include "dlc/Pipelines/PipelineOptions.h"
+
 #include "mlir/Pass/PassManager.h"
 
 #include <string>
-#include <vector>
 
 namespace dlc {
 
-struct PipelineOptions {
-  /// Fuse conv + activation + pool into one tiled loop nest. Off, convs and
-  /// pools are tiled and vectorized each on their own (for comparison).
-  bool fuse = true;
-  /// Overrides of the tiling heuristic (see --dlc-select-tiling).
-  std::vector<int64_t> outerTiles, innerTiles;
-  /// The entry function of the model.
-  std::string entry = "infer";
-};
-
 /// dlc dialect (as imported) -> optimized dlc graph.
-/// How a training step is built (docs/TRAINING.md); the spellings are the
-/// options of --dlc-build-train-step.
-struct TrainingConfig {
-  std::string loss = "categorical_crossentropy";
-  std::string optimizer = "adam";
-  float beta1 = 0.9f, beta2 = 0.999f, epsilon = 1e-7f;
-  float momentum = 0.0f, rho = 0.9f, weightDecay = 0.0f;
-  bool nesterov = false;
-};
-
 void buildGraphPipeline(mlir::OpPassManager &pm, const PipelineOptions &opts);
 /// The graph stage of training: weights become `dlc.parameter` arguments of
 /// `opts.entry` before any folding, the graph passes run without the

@@ -12,6 +12,7 @@
 #include "dlc/Dialect/Dlc/IR/DlcDialect.h"
 #include "dlc/Import/FlatBufferImporter.h"
 #include "dlc/Import/ModelDiagnostics.h"
+#include "dlc/Pipelines/Pipelines.h"
 #include "dlc/Target/Target.h"
 #include "dlc/runtime/MemoryLimit.h"
 
