@@ -52,7 +52,8 @@ const std::set<std::string> kListedOps = {
     "Sub",     "Mul",       "Div",         "Softmax",
     "LogSoftmax", "Flatten", "Reshape",    "Transpose",
     "Concat",  "BatchNormalization", "Dropout", "Identity",
-    "Constant", "HardSigmoid", "HardSwish", "ReduceMean"};
+    "Constant", "HardSigmoid", "HardSwish", "ReduceMean", "Neg", "Abs",
+    "Reciprocal", "PRelu", "Sum", "Mean", "Max", "Min"};
 
 constexpr double kRtol = 1e-3, kAtol = 1e-7;
 

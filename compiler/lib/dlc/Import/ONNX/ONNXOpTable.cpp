@@ -23,6 +23,7 @@ struct Entry {
 // start at 6, where the legacy attributes (consumed_inputs, ...) of the
 // first versions were gone; an op unchanged since opset 1 starts at 1.
 const Entry kOps[] = {
+    {"Abs", 6, 17, convertNegAbsReciprocal, "as relu(x) + relu(-x)"},
     {"Add", 6, 17, convertBinary, "NumPy broadcasting; fp32"},
     {"AveragePool", 6, 17, convertAveragePool,
      "2-D; pads, auto_pad, strides, ceil_mode, count_include_pad"},
@@ -52,11 +53,21 @@ const Entry kOps[] = {
      "any axis (2-D coercion before opset 13)"},
     {"MatMul", 6, 17, convertMatMul,
      "rank >= 2 operands, batch dims broadcast (no 1-D operand)"},
+    {"Max", 8, 17, convertVariadic,
+     "any number of inputs, NumPy broadcasting; as a + relu(b - a)"},
     {"MaxPool", 6, 17, convertMaxPool,
      "2-D; pads, auto_pad, strides, ceil_mode, dilations; no Indices"},
+    {"Mean", 8, 17, convertVariadic,
+     "any number of inputs, NumPy broadcasting; as Sum x 1/n"},
+    {"Min", 8, 17, convertVariadic,
+     "any number of inputs, NumPy broadcasting; as a - relu(a - b)"},
     {"Mul", 6, 17, convertBinary, "NumPy broadcasting; fp32"},
+    {"Neg", 6, 17, convertNegAbsReciprocal, "as x * -1"},
     {"Pad", 6, 17, convertPad,
      "constant mode; pads and value known at import; no negative pads"},
+    {"PRelu", 6, 17, convertPRelu,
+     "slope broadcast to x (unidirectional); as relu(x) - slope * relu(-x)"},
+    {"Reciprocal", 6, 17, convertNegAbsReciprocal, "as 1 / x"},
     {"ReduceMean", 6, 17, convertReduceMean,
      "over the spatial axes [2, 3] of a rank-4 tensor (a global average "
      "pool), keepdims"},
@@ -67,6 +78,8 @@ const Entry kOps[] = {
     {"Softmax", 6, 17, convertSoftmax,
      "any axis (2-D coercion before opset 13)"},
     {"Sub", 6, 17, convertBinary, "NumPy broadcasting; fp32"},
+    {"Sum", 8, 17, convertVariadic,
+     "any number of inputs, NumPy broadcasting"},
     {"Tanh", 6, 17, convertUnary, ""},
     {"Transpose", 6, 17, convertTranspose,
      "free: composed into the value's layout"},
