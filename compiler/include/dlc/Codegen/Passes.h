@@ -24,6 +24,21 @@ inline constexpr llvm::StringLiteral kKernelsAttr = "dlc.kernels";
 inline constexpr llvm::StringLiteral kWorkspaceBytesAttr =
     "dlc.workspace_bytes";
 
+/// The contractions whose reduction loops a #dlc.tiling's `reduction`
+/// sizes tile (dlc-select-tiling sizes them, dlc-tile-and-fuse applies them).
+inline bool isTiledContraction(mlir::Operation *op) {
+  return mlir::isa<mlir::linalg::Conv2DNhwcHwcfOp,
+                   mlir::linalg::DepthwiseConv2DNhwcHwcOp,
+                   mlir::linalg::DepthwiseConv2DNhwcHwcmOp,
+                   mlir::linalg::MatmulOp>(op);
+}
+
+/// The pools a fusion chain may end in.
+inline bool isPool(mlir::Operation *op) {
+  return mlir::isa<mlir::linalg::PoolingNhwcMaxOp,
+                   mlir::linalg::PoolingNhwcSumOp>(op);
+}
+
 /// True if `op` is inside a tile loop (scf.forall or scf.for), i.e. its
 /// shapes are tile shapes, not whole tensors.
 inline bool isInsideTileLoop(mlir::Operation *op) {

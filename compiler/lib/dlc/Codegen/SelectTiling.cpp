@@ -53,7 +53,7 @@ constexpr int64_t kMaxChannelsForUnrolledColumns = 8;
 /// trailing columns).
 int64_t convWidthNeeded(linalg::LinalgOp pool, int64_t pooledWidth) {
   // A chain without a pool ends in the conv or its activation: all of it.
-  if (!isa<linalg::PoolingNhwcMaxOp, linalg::PoolingNhwcSumOp>(pool))
+  if (!dlc::isPool(pool))
     return pooledWidth;
   auto strides = pool->getAttrOfType<DenseIntElementsAttr>("strides");
   auto window = cast<ShapedType>(pool.getDpsInputOperand(1)->get().getType());
@@ -61,18 +61,28 @@ int64_t convWidthNeeded(linalg::LinalgOp pool, int64_t pooledWidth) {
   return (pooledWidth - 1) * strideW + window.getDimSize(1);
 }
 
-/// The convolution of the chain ending in `root` (the root itself, or a
-/// few elementwise ops or a pool above it), if there is one.
-std::optional<linalg::Conv2DNhwcHwcfOp> chainConvolution(linalg::LinalgOp root) {
+/// The contraction of the chain ending in `root` (the root itself, or a
+/// few elementwise ops or a pool above it), if there is one. The walk stops
+/// at the first contraction: a depthwise root is its own contraction, not
+/// the layer before it.
+linalg::LinalgOp chainContraction(linalg::LinalgOp root) {
   Operation *op = root;
   for (int depth = 0; op && depth < 4; ++depth) {
-    if (auto conv = dyn_cast<linalg::Conv2DNhwcHwcfOp>(op))
-      return conv;
+    if (dlc::isTiledContraction(op))
+      return cast<linalg::LinalgOp>(op);
     auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
     if (!linalgOp || linalgOp.getNumDpsInputs() == 0)
-      return std::nullopt;
+      return {};
     op = linalgOp.getDpsInputOperand(0)->get().getDefiningOp();
   }
+  return {};
+}
+
+/// The chain's contraction when it is a (non-depthwise) convolution.
+std::optional<linalg::Conv2DNhwcHwcfOp> chainConvolution(linalg::LinalgOp root) {
+  if (auto conv = dyn_cast_if_present<linalg::Conv2DNhwcHwcfOp>(
+          chainContraction(root).getOperation()))
+    return conv;
   return std::nullopt;
 }
 
@@ -139,27 +149,6 @@ struct TileChoice {
   SmallVector<int64_t> outerReduction = {};
   bool unrollReduction = false;
 };
-
-/// Contractions whose reduction loops `reduction` tiles.
-bool isContraction(Operation *op) {
-  return isa<linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcOp,
-             linalg::DepthwiseConv2DNhwcHwcmOp, linalg::MatmulOp>(op);
-}
-
-/// The contraction of the chain ending in `root` (as chainConvolution, for
-/// any contraction).
-linalg::LinalgOp chainContraction(linalg::LinalgOp root) {
-  Operation *op = root;
-  for (int depth = 0; op && depth < 4; ++depth) {
-    if (isContraction(op))
-      return cast<linalg::LinalgOp>(op);
-    auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
-    if (!linalgOp || linalgOp.getNumDpsInputs() == 0)
-      return {};
-    op = linalgOp.getDpsInputOperand(0)->get().getDefiningOp();
-  }
-  return {};
-}
 
 /// Filter rows are unrolled when each row's contraction is short: the
 /// accumulator tile is then forwarded from row to row in registers (conv1
@@ -277,8 +266,7 @@ TileChoice chooseConvTiles(linalg::LinalgOp op, RankedTensorType type,
   // of a register tile's channels keep them a few vectors wide (and give
   // the threads more tasks).
   int64_t taskChannels = 0;
-  if (isa<linalg::PoolingNhwcMaxOp, linalg::PoolingNhwcSumOp>(op) &&
-      channels > 4 * r.lanes)
+  if (dlc::isPool(op) && channels > 4 * r.lanes)
     taskChannels = tileF;
   return {{tileN, 1, 0, taskChannels},
           {tileN, 1, tileW, tileF},

@@ -146,16 +146,6 @@ LogicalResult tileOnly(RewriterBase &rewriter, TilingInterface op,
   return success();
 }
 
-bool isPool(Operation *op) {
-  return isa<linalg::PoolingNhwcMaxOp, linalg::PoolingNhwcSumOp>(op);
-}
-
-/// Contractions whose reduction loops step 3 tiles.
-bool isContraction(Operation *op) {
-  return isa<linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcOp,
-             linalg::DepthwiseConv2DNhwcHwcmOp, linalg::MatmulOp>(op);
-}
-
 /// Tiles `op`'s reduction loops by `sizes` with scf.for and fuses the
 /// elementwise producers of its inputs (and the pads between) into the
 /// loop. Destinations are never fused: the accumulator must be initialized
@@ -275,7 +265,7 @@ LogicalResult processRoot(RewriterBase &rewriter, linalg::LinalgOp root) {
 
   // Step 2: register tile of the pool's producer, conv fused into it. A
   // chain without a pool gets the register tile on its last op directly.
-  bool rootIsPool = isPool(tiledRoot);
+  bool rootIsPool = dlc::isPool(tiledRoot);
   Operation *feeder = rootIsPool ? cast<linalg::LinalgOp>(tiledRoot)
                                        .getDpsInputOperand(0)
                                        ->get()
@@ -295,7 +285,7 @@ LogicalResult processRoot(RewriterBase &rewriter, linalg::LinalgOp root) {
 
   // Step 3: reduction loops of the contraction, and the pool's window rows.
   for (Operation *op : convOps)
-    if (isContraction(op) &&
+    if (dlc::isTiledContraction(op) &&
         failed(tileReductions(rewriter, op, tiling.getReduction(),
                               tiling.getUnrollReduction())))
       return op->emitOpError("could not tile the reduction loops");
