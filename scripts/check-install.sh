@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the build into a temporary prefix (`cmake --install`), then uses
 # it as another project would: builds examples/installed against it with
-# find_package(dlc) (dlc::runtime), compiles the example model with the
-# installed `dlc`, runs it through the example, and builds a program with
+# find_package(dlc) (dlc::runtime and dlc::compiler), compiles the example
+# model with the installed `dlc` and runs it through the runtime, JIT-compiles
+# and runs it through the compiler library, and builds a program with
 # pkg-config's flags for dlc-runtime. Run after scripts/build.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +23,23 @@ case "$out" in
   "softmax: [6, 10] "*) ;;
   *) echo "check-install: unexpected output" >&2; exit 1 ;;
 esac
+# The JIT from the installed dlc::compiler: same model, same batch size of
+# the output, compiled in-process (its cache kept out of the user's).
+jit="$(DLC_CACHE_DIR="$work/cache" "$work/example/jit_compile" \
+  examples/mnist_cnn.fb 6)"
+echo "$jit"
+case "$jit" in
+  "softmax: [6, 10] "*) ;;
+  *) echo "check-install: unexpected JIT output" >&2; exit 1 ;;
+esac
+# An ONNX file, converted in memory by the library's ONNX importer.
+onnx="$(DLC_CACHE_DIR="$work/cache" "$work/example/jit_compile" \
+  test/fuzz/corpus/fuzz_onnx/cnn.onnx 3)"
+echo "$onnx"
+case "$onnx" in
+  "y: [3, 3] "*) ;;
+  *) echo "check-install: unexpected JIT output for ONNX" >&2; exit 1 ;;
+esac
 cat > "$work/pc.cpp" <<'CPP'
 #include "dlc/runtime/CompiledModel.h"
 int main(int, char **argv) {
@@ -33,4 +51,15 @@ clang++-22 -std=c++17 "$work/pc.cpp" -o "$work/pc" \
   $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs \
     --static dlc-runtime)
 "$work/pc" "$work/mnist.so"
-echo "check-install: the installed tools, CMake package and pkg-config file work"
+# The same tree as a Debian package (cpack): it must hold the tools, both
+# libraries and the CMake package.
+cpack -G DEB --config build/CPackConfig.cmake -B "$work/deb" >/dev/null
+deb="$(ls "$work"/deb/dlc_*.deb)"
+contents="$(dpkg-deb -c "$deb")"
+for f in ./usr/bin/dlc ./usr/lib/libdlc_compiler.so.0.5 ./usr/lib/libdlc_runtime.a \
+  ./usr/lib/cmake/dlc/dlcConfig.cmake ./usr/include/dlc/Compiler/Compiler.h; do
+  grep -q " $f" <<<"$contents" || {
+    echo "check-install: $f missing from $(basename "$deb")" >&2; exit 1; }
+done
+echo "check-install: $(basename "$deb") holds the tools, libraries and package"
+echo "check-install: the installed tools, CMake package (runtime and JIT) and pkg-config file work"
