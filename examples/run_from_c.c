@@ -65,7 +65,9 @@ int main(int argc, char **argv) {
 
   void *inputs[1] = {input};
   void *outputs[1] = {output};
-  int32_t rc = infer(inputs, outputs, workspace);
+  /* NULL: no thread pool, everything runs on this thread (dlc_abi.h says
+   * how to lend the model one). */
+  int32_t rc = infer(inputs, outputs, workspace, NULL);
   if (rc != 0) {
     fprintf(stderr, "error: dlc_model_infer returned %d\n", rc);
     return 1;

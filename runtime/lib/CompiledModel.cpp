@@ -217,7 +217,8 @@ std::string CompiledModel::whyWhole() const {
 }
 
 StatusOr<std::vector<HostTensor>>
-CompiledModel::runWhole(const std::vector<HostTensor> &inputs) const {
+CompiledModel::runWhole(const std::vector<HostTensor> &inputs,
+                        int threads) const {
   const dlc_model_desc &d = *desc_;
   std::vector<void *> inPtrs, outPtrs;
   for (int i = 0; i < d.num_inputs; ++i) {
@@ -250,7 +251,9 @@ CompiledModel::runWhole(const std::vector<HostTensor> &inputs) const {
       return Status::error(name_ + ": cannot allocate the workspace of " +
                            std::to_string(d.workspace_bytes) + " bytes");
   }
-  int32_t rc = infer_(inPtrs.data(), outPtrs.data(), workspace.get());
+  KernelThreads kernelThreads(threads);
+  int32_t rc = infer_(inPtrs.data(), outPtrs.data(), workspace.get(),
+                      kernelThreads.parallel());
   if (workspace)
     releaseWorkspace(std::move(workspace));
   if (rc != 0)
@@ -265,7 +268,7 @@ CompiledModel::run(const std::vector<HostTensor> &inputs,
   const dlc_model_desc &d = *desc_;
   DLC_RETURN_IF_ERROR(checkCall(inputs));
   if (!splittable_)
-    return runWhole(inputs);
+    return runWhole(inputs, std::max(options.threads, 1));
   int64_t n = 0;
   DLC_RETURN_IF_ERROR(checkInputs(inputs, n));
   const int64_t b = d.batch_size;
@@ -283,14 +286,20 @@ CompiledModel::run(const std::vector<HostTensor> &inputs,
     outputs.push_back(std::move(*t));
   }
 
-  // Chunks of the compiled batch are independent. With several threads they
-  // are handed out one at a time (ThreadPool::parallelFor is dynamic), so a
-  // thread slowed down by other work on its core runs fewer chunks instead
-  // of holding up the whole call; each running chunk takes a workspace from
-  // the free list, so at most `workers` workspaces exist at once.
+  // Chunks of the compiled batch are independent. With at least as many
+  // chunks as threads, whole chunks run concurrently (no synchronisation
+  // inside a call): they are handed out one at a time (ThreadPool::
+  // parallelFor is dynamic), so a thread slowed down by other work on its
+  // core runs fewer chunks instead of holding up the whole call; each
+  // running chunk takes a workspace from the free list, so at most
+  // `workers` workspaces exist at once. With fewer chunks (batch 1, or a
+  // model compiled for the whole batch) the chunks run in turn and the
+  // threads share each kernel's tasks instead.
   const int64_t chunks = (n + b - 1) / b;
-  const int workers = int(std::max<int64_t>(
-      1, std::min<int64_t>(std::max(options.threads, 1), chunks)));
+  const int threads = std::max(options.threads, 1);
+  const bool threadsTakeChunks = chunks >= threads;
+  const int workers = threadsTakeChunks ? threads : 1;
+  KernelThreads kernelThreads(threadsTakeChunks ? 1 : threads);
   std::vector<Status> status(size_t(chunks), Status::success());
   std::atomic<bool> failed{false};
   auto work = [&](int64_t c) {
@@ -307,8 +316,9 @@ CompiledModel::run(const std::vector<HostTensor> &inputs,
         return;
       }
     }
-    status[size_t(c)] = runChunk(inputs, outputs, c * b,
-                                 std::min(b, n - c * b), workspace.get());
+    status[size_t(c)] =
+        runChunk(inputs, outputs, c * b, std::min(b, n - c * b),
+                 workspace.get(), kernelThreads.parallel());
     if (!status[size_t(c)].ok())
       failed = true;
     if (workspace)
@@ -355,7 +365,8 @@ void CompiledModel::releaseWorkspace(AlignedBuffer workspace) const {
 
 Status CompiledModel::runChunk(const std::vector<HostTensor> &inputs,
                                std::vector<HostTensor> &outputs, int64_t start,
-                               int64_t rows, void *workspace) const {
+                               int64_t rows, void *workspace,
+                               const dlc_parallel *parallel) const {
   const int64_t b = desc_->batch_size;
   const size_t numIn = inputs.size(), numOut = outputs.size();
   const bool partial = rows < b;
@@ -390,7 +401,7 @@ Status CompiledModel::runChunk(const std::vector<HostTensor> &inputs,
       return Status::error(name_ + ": cannot allocate staging buffers");
     outPtrs[o] = stageOut.back().get();
   }
-  int32_t rc = infer_(inPtrs.data(), outPtrs.data(), workspace);
+  int32_t rc = infer_(inPtrs.data(), outPtrs.data(), workspace, parallel);
   if (rc != 0)
     return Status::error(name_ + ": dlc_model_infer failed with code " +
                          std::to_string(rc) + " on rows " +

@@ -2,6 +2,7 @@
 
 #include "dlc/runtime/ThreadPool.h"
 
+#include <algorithm>
 #include <chrono>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -132,6 +133,16 @@ void ThreadPool::parallelFor(int64_t n, int threads,
   lock.lock();
   done_.wait(lock, [&] { return helpersActive_ == 0; });
   fn_ = nullptr;
+}
+
+KernelThreads::KernelThreads(int threads)
+    : threads_(std::max(threads, 1)), parallel_{this, &parallelFor} {}
+
+void KernelThreads::parallelFor(void *self, int64_t numTasks, dlc_task_fn task,
+                                void *args) {
+  const auto *lender = static_cast<const KernelThreads *>(self);
+  ThreadPool::global().parallelFor(
+      numTasks, lender->threads_, [task, args](int64_t i) { task(args, i); });
 }
 
 } // namespace dlc

@@ -347,7 +347,8 @@ StatusOr<float> Trainer::step(const HostTensor &inputs,
     if (!in.ok())
       return in.status();
     void *outs[2] = {&value, output->rawData()};
-    if ((*v)->code->function()(in->data(), outs, (*v)->workspace.get()) != 0)
+    if ((*v)->code->function()(in->data(), outs, (*v)->workspace.get(),
+                               nullptr) != 0)
       return Status::error("the training step failed");
     return value;
   }();

@@ -94,7 +94,7 @@ StatusOr<float> Trainer::parallelStep(const HostTensor &inputs,
     for (int o = 2; o < desc.num_outputs; ++o)
       out.push_back(part.gradients.at(desc.outputs[o].name).rawData());
     if (code[p]->code->function()(in->data(), out.data(),
-                                  part.workspace.get()) != 0)
+                                  part.workspace.get(), nullptr) != 0)
       status[p] = Status::error("the gradient step failed");
   });
   for (const Status &st : status)
@@ -118,7 +118,7 @@ StatusOr<float> Trainer::parallelStep(const HostTensor &inputs,
   if (!in.ok())
     return in.status();
   if ((*apply)->code->function()(in->data(), nullptr,
-                                 (*apply)->workspace.get()) != 0)
+                                 (*apply)->workspace.get(), nullptr) != 0)
     return Status::error("the optimizer update failed");
 
   if (predictions) {

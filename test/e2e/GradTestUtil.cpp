@@ -4,6 +4,7 @@
 #include "dlc/Dialect/Dlc/IR/DlcDialect.h"
 #include "dlc/Pipelines/Pipelines.h"
 #include "dlc/Target/Target.h"
+#include "dlc/runtime/ThreadPool.h"
 #include "dlc/runtime/dlc_abi.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -16,6 +17,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <sstream>
 
 namespace dlc::e2e {
@@ -174,7 +176,9 @@ struct Workspace {
 };
 } // namespace
 
-std::vector<Tensor> JitFunction::run(std::vector<Tensor> &inputs) const {
+std::vector<Tensor>
+JitFunction::runOnce(std::vector<Tensor> &inputs,
+                     const dlc_parallel *parallel) const {
   std::vector<Tensor> outputs;
   for (const TensorSignature &s : impl_->signature.outputs) {
     Tensor t = Tensor::zeros(s.shape);
@@ -188,7 +192,39 @@ std::vector<Tensor> JitFunction::run(std::vector<Tensor> &inputs) const {
   for (Tensor &t : outputs)
     out.push_back(t.data());
   Workspace workspace(impl_->signature.workspaceBytes);
-  impl_->infer(in.data(), out.data(), workspace.ptr);
+  impl_->infer(in.data(), out.data(), workspace.ptr, parallel);
+  return outputs;
+}
+
+namespace {
+bool sameBits(const Tensor &a, const Tensor &b) {
+  return a.shape == b.shape && a.f.size() == b.f.size() &&
+         a.i.size() == b.i.size() &&
+         std::memcmp(a.f.data(), b.f.data(), a.f.size() * sizeof(float)) ==
+             0 &&
+         std::memcmp(a.i.data(), b.i.data(), a.i.size() * sizeof(int32_t)) ==
+             0;
+}
+} // namespace
+
+std::vector<Tensor> JitFunction::run(std::vector<Tensor> &inputs) const {
+  // Every call runs twice: on the calling thread alone, and with each
+  // kernel's tasks shared among threads of the pool (on copies of the
+  // inputs, which a training step updates in place). Tasks write disjoint
+  // parts of their results with the same arithmetic, so both runs must
+  // agree bit for bit.
+  std::vector<Tensor> alone = inputs;
+  std::vector<Tensor> expected = runOnce(alone, nullptr);
+  dlc::KernelThreads threads(3);
+  std::vector<Tensor> outputs = runOnce(inputs, threads.parallel());
+  for (size_t k = 0; k < outputs.size(); ++k)
+    if (!sameBits(outputs[k], expected[k]))
+      ADD_FAILURE() << "output " << k
+                    << " differs between one thread and a shared pool";
+  for (size_t k = 0; k < inputs.size(); ++k)
+    if (!sameBits(inputs[k], alone[k]))
+      ADD_FAILURE() << "updated input " << k
+                    << " differs between one thread and a shared pool";
   return outputs;
 }
 
@@ -203,7 +239,7 @@ double JitFunction::timeMs(std::vector<Tensor> &inputs, int repeats) const {
   std::vector<double> times;
   for (int r = 0; r < repeats; ++r) {
     auto start = std::chrono::steady_clock::now();
-    impl_->infer(in.data(), out.data(), workspace.ptr);
+    impl_->infer(in.data(), out.data(), workspace.ptr, nullptr);
     times.push_back(std::chrono::duration<double, std::milli>(
                         std::chrono::steady_clock::now() - start)
                         .count());

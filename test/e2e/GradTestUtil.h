@@ -9,6 +9,7 @@
 #define DLC_TEST_E2E_GRADTESTUTIL_H
 
 #include "E2ETestUtil.h"
+#include "dlc/runtime/dlc_abi.h"
 
 #include <gtest/gtest.h>
 
@@ -54,7 +55,12 @@ public:
   static ::testing::AssertionResult compile(const std::string &source,
                                             std::unique_ptr<JitFunction> &out);
   /// Runs on `inputs` (in argument order) and returns the results.
+  /// Runs on one thread and on a pool of three; fails the test unless both
+  /// agree bit for bit.
   std::vector<Tensor> run(std::vector<Tensor> &inputs) const;
+  /// One call, lending the model `parallel` (may be null).
+  std::vector<Tensor> runOnce(std::vector<Tensor> &inputs,
+                              const dlc_parallel *parallel) const;
   /// Best wall time of `repeats` runs, in milliseconds.
   double timeMs(std::vector<Tensor> &inputs, int repeats) const;
 

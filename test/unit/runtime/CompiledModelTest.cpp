@@ -40,7 +40,8 @@ void resetFake() {
 
 const dlc_model_desc *describeFake() { return &gDesc; }
 
-int32_t inferFake(void *const *inputs, void *const *outputs, void *ws) {
+int32_t inferFake(void *const *inputs, void *const *outputs, void *ws,
+                  const dlc_parallel *) {
   ++gCalls;
   if (!ws || reinterpret_cast<uintptr_t>(ws) % 64 != 0)
     gWorkspaceOk = false;
@@ -147,6 +148,39 @@ TEST(ThreadPool, RunsEveryTaskOnce) {
   EXPECT_EQ(total.load(), 4 * 50 * 55);
 }
 
+// Which calls are lent the pool: with fewer chunks of the compiled batch
+// than threads the threads share each call's kernel tasks; with at least as
+// many, they take whole chunks and each call runs on one thread.
+std::vector<bool> gLentPool;
+int32_t inferRecordingPool(void *const *inputs, void *const *outputs,
+                           void *ws, const dlc_parallel *parallel) {
+  gLentPool.push_back(parallel != nullptr);
+  return inferFake(inputs, outputs, ws, nullptr);
+}
+
+TEST(CompiledModel, LendsThePoolToKernelsWhenChunksAreFewerThanThreads) {
+  resetFake();
+  auto m = CompiledModel::fromFunctions(describeFake, inferRecordingPool,
+                                        nullptr, "pool");
+  ASSERT_TRUE(m.ok()) << errorOf(m);
+  auto runWith = [&](int64_t n, int threads) {
+    gLentPool.clear();
+    RunOptions options;
+    options.threads = threads;
+    std::vector<HostTensor> in;
+    in.push_back(rows(n));
+    auto out = (*m)->run(in, options);
+    EXPECT_TRUE(out.ok()) << errorOf(out);
+    return gLentPool;
+  };
+  // Compiled for 4 rows: one chunk, two threads: the call gets the pool.
+  EXPECT_EQ(runWith(4, 2), std::vector<bool>{true});
+  // One thread: never.
+  EXPECT_EQ(runWith(4, 1), std::vector<bool>{false});
+  // Four chunks on two threads: chunks run concurrently, no pool.
+  EXPECT_EQ(runWith(16, 2), std::vector<bool>(4, false));
+}
+
 TEST(CompiledModel, ValidatesInputs) {
   std::unique_ptr<CompiledModel> m = makeFake();
   ASSERT_TRUE(m);
@@ -196,8 +230,10 @@ TEST(CompiledModel, RejectsBadDescriptions) {
   };
   EXPECT_THAT(
       error([](dlc_model_desc &d) { d.abi_version = DLC_ABI_VERSION + 1; }),
-      HasSubstr("bad: the model uses ABI version 3, but this runtime "
-                "supports version 2"));
+      HasSubstr("bad: the model uses ABI version " +
+                std::to_string(DLC_ABI_VERSION + 1) +
+                ", but this runtime supports version " +
+                std::to_string(DLC_ABI_VERSION)));
   EXPECT_THAT(error([](dlc_model_desc &d) { d.batch_size = 0; }),
               HasSubstr("invalid model description: batch size 0"));
   EXPECT_THAT(error([](dlc_model_desc &d) { d.num_outputs = -1; }),
@@ -222,7 +258,7 @@ const dlc_tensor_desc kYt = {"y_t", DLC_DTYPE_F32, 2, kShape3x4,
                              DLC_TENSOR_UNBATCHED};
 
 int32_t inferTransposedFake(void *const *inputs, void *const *outputs,
-                            void *) {
+                            void *, const dlc_parallel *) {
   ++gCalls;
   const float *x = static_cast<const float *>(inputs[0]);
   float *y = static_cast<float *>(outputs[0]);
@@ -272,7 +308,8 @@ const int64_t kShape3[] = {3};
 const dlc_tensor_desc kConst = {"const", DLC_DTYPE_F32, 1, kShape3,
                                 DLC_TENSOR_UNBATCHED};
 
-int32_t inferConstantFake(void *const *, void *const *outputs, void *ws) {
+int32_t inferConstantFake(void *const *, void *const *outputs, void *ws,
+                          const dlc_parallel *) {
   ++gCalls;
   if (ws)
     gWorkspaceOk = false; // The description asks for no workspace.

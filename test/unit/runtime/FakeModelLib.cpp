@@ -28,7 +28,8 @@ dlc_model_describe(void) {
 
 #ifndef DLC_FAKE_NO_INFER
 __attribute__((visibility("default"))) int32_t
-dlc_model_infer(void *const *inputs, void *const *outputs, void *workspace) {
+dlc_model_infer(void *const *inputs, void *const *outputs, void *workspace,
+                const dlc_parallel *) {
   (void)workspace;
   const float *x = static_cast<const float *>(inputs[0]);
   float *y = static_cast<float *>(outputs[0]);

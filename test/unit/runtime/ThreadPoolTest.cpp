@@ -103,5 +103,33 @@ TEST(ThreadPool, AStuckThreadDoesNotHoldBackTheOtherTasks) {
   EXPECT_EQ(seenByStuckTask, kTasks - 1);
 }
 
+TEST(KernelThreads, OneThreadLendsNoPool) {
+  // A model given null runs everything on the calling thread.
+  EXPECT_EQ(KernelThreads(1).parallel(), nullptr);
+  EXPECT_EQ(KernelThreads(0).parallel(), nullptr);
+}
+
+TEST(KernelThreads, RunsEveryTaskOnceThroughTheCAbi) {
+  // What a compiled kernel does with the dlc_parallel it is lent: one call
+  // of parallel_for with its argument array; every task index runs once.
+  KernelThreads threads(3);
+  const dlc_parallel *parallel = threads.parallel();
+  ASSERT_NE(parallel, nullptr);
+  constexpr int64_t kTasks = 37;
+  std::vector<std::atomic<int>> runs(kTasks);
+  struct Args {
+    std::vector<std::atomic<int>> *runs;
+  } args{&runs};
+  parallel->parallel_for(
+      parallel->pool, kTasks,
+      [](void *raw, int64_t task) {
+        auto *a = static_cast<Args *>(raw);
+        (*a->runs)[size_t(task)].fetch_add(1);
+      },
+      &args);
+  for (int64_t t = 0; t < kTasks; ++t)
+    EXPECT_EQ(runs[size_t(t)].load(), 1) << "task " << t;
+}
+
 } // namespace
 } // namespace dlc

@@ -53,7 +53,8 @@ float gPoison = 0;
 
 const dlc_model_desc *describeStep() { return &gDesc; }
 
-int32_t fakeStep(void *const *inputs, void *const *outputs, void *) {
+int32_t fakeStep(void *const *inputs, void *const *outputs, void *,
+                 const dlc_parallel *) {
   ++gCalls;
   const float *hyper = static_cast<const float *>(inputs[2]);
   float *kernel = static_cast<float *>(inputs[3]);

@@ -6,6 +6,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -23,6 +24,12 @@ inline constexpr llvm::StringLiteral kTilingAttr = kTilingAttrName;
 inline constexpr llvm::StringLiteral kKernelsAttr = "dlc.kernels";
 inline constexpr llvm::StringLiteral kWorkspaceBytesAttr =
     "dlc.workspace_bytes";
+/// An scf.for whose iterations are independent tasks with private scratch
+/// (dlc-form-parallel-tasks); its bounds are 0 .. N step 1.
+inline constexpr llvm::StringLiteral kParallelTasksAttr = "dlc.parallel_tasks";
+/// A kernel that runs N tasks of its task function (dlc-outline-tasks).
+inline constexpr llvm::StringLiteral kTaskCountAttr = "dlc.task_count";
+inline constexpr llvm::StringLiteral kTaskFunctionAttr = "dlc.task_function";
 
 /// The contractions whose reduction loops a #dlc.tiling's `reduction`
 /// sizes tile (dlc-select-tiling sizes them, dlc-tile-and-fuse applies them).

@@ -332,4 +332,106 @@ def DlcOutlineKernels : Pass<"dlc-outline-kernels", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::func::FuncDialect"];
 }
 
+def DlcFormParallelTasks :
+    Pass<"dlc-form-parallel-tasks", "mlir::func::FuncOp"> {
+  let summary = "Turn each tiled op's scf.forall into a loop of parallel tasks with private scratch";
+  let description = [{
+    Runs right after bufferization, where a tiled op's outer tiles are still
+    an `scf.forall` (independent tasks) and the buffers one task allocates
+    (its fused producers' tiles, the rows a fused pool reads) are still
+    inside its body. Upstream's lowering would make it a sequential loop and
+    buffer hoisting would then share those buffers between all tasks. Here
+    every forall with static bounds, at least two tasks, no results and at
+    most `max-private-bytes` of statically shaped allocations becomes one
+    `scf.for` over the task index `0 .. N` tagged `dlc.parallel_tasks`, its
+    allocations becoming `memref.alloca`s at the top of the body: each task
+    has its own scratch, on the stack of the thread that runs it. The
+    original induction variables are recovered from the task index.
+    Other foralls are left to `scf-forall-to-for` (they run sequentially).
+    `dlc-outline-tasks` and `dlc-lower-task-dispatch` then hand the tasks
+    to the runtime's thread pool.
+
+    ```mlir
+    scf.forall (%i) in (13) {
+      %t = memref.alloc() {alignment = 64 : i64} : memref<1x2x26x32xf32>
+      ...
+    }
+    // becomes
+    scf.for %i = %c0 to %c13 step %c1 {
+      %t = memref.alloca() {alignment = 64 : i64} : memref<1x2x26x32xf32>
+      ...
+    } {dlc.parallel_tasks}
+    ```
+  }];
+  let options = [
+    Option<"maxPrivateBytes", "max-private-bytes", "int64_t", "1 << 20",
+           "Largest per-task scratch (bytes) that runs as parallel tasks; "
+           "a forall needing more stays sequential (0: none in parallel)">,
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::scf::SCFDialect"];
+}
+
+def DlcOutlineTasks : Pass<"dlc-outline-tasks", "mlir::ModuleOp"> {
+  let summary = "Split every parallel task loop into a dispatcher and a task function";
+  let description = [{
+    Runs after `dlc-outline-kernels`. Each `scf.for` tagged
+    `dlc.parallel_tasks` becomes two private functions named after the
+    function it is in: `@<f>_task(%task: index, <args>)`, its body (the
+    alloca_scope unwrapped, so the task's scratch sits in the entry block:
+    allocated once per call, on the running thread's stack), and
+    `@<f>_tasks(<args>)`, the loop calling it, which records
+    `dlc.task_count = N` and `dlc.task_function = @<f>_task` for
+    `dlc-lower-task-dispatch`. `<args>` are the values the body uses from
+    outside it (constants are cloned instead); the loop becomes a call of
+    the dispatcher. The loop may be nested, e.g. in the loop over filter
+    rows of a convolution whose reduction is split: the dispatcher then runs
+    once per row. A loop whose arguments the bare-pointer calling
+    convention cannot pass (a dynamic shape or offset) stays where it is and
+    runs its tasks in order.
+
+    ```mlir
+    func.func private @conv(%a: memref<...>, %b: memref<...>) attributes {no_inline} {
+      scf.for %i = %c0 to %c13 step %c1 { memref.alloca_scope { ...%i, %a, %b... } } {dlc.parallel_tasks}
+    }
+    // becomes
+    func.func private @conv(%a: memref<...>, %b: memref<...>) attributes {no_inline} {
+      call @conv_tasks(%a, %b)
+    }
+    func.func private @conv_task(%i: index, %a: memref<...>, %b: memref<...>) attributes {no_inline}
+    func.func private @conv_tasks(%a: memref<...>, %b: memref<...>) attributes
+        {dlc.task_count = 13 : i64, dlc.task_function = @conv_task, no_inline} {
+      scf.for %i = %c0 to %c13 step %c1 { func.call @conv_task(%i, %a, %b) }
+    }
+    ```
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::func::FuncDialect",
+                           "mlir::scf::SCFDialect"];
+}
+
+def DlcLowerTaskDispatch : Pass<"dlc-lower-task-dispatch", "mlir::ModuleOp"> {
+  let summary = "Call the runtime's parallel-for from every task dispatcher (LLVM dialect)";
+  let description = [{
+    Runs last, on the LLVM dialect. The entry function gains a trailing
+    `!llvm.ptr` argument: the caller's `dlc_parallel` (runtime/include/dlc/
+    runtime/dlc_abi.h), or null. Every function carrying `dlc.task_count`
+    (a dispatcher, see `dlc-outline-tasks`) gains it too, and so does every
+    function that calls one (the kernels), transitively; each call passes
+    its caller's on. A dispatcher then starts by testing it: when null, it
+    runs its sequential loop of task calls as before; otherwise it stores
+    its arguments into an array on its stack and calls
+    `parallel->parallel_for(parallel->pool, N, @<kernel>_thunk, array)`,
+    where the thunk `(ptr args, i64 task)` loads the arguments back and
+    calls the task function. The runtime decides which threads run which
+    tasks; the call returns when all are done.
+  }];
+  let options = [
+    Option<"entryName", "entry", "std::string", "\"infer\"",
+           "Name of the function that receives the parallel context">,
+  ];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
 #endif // DLC_CODEGEN_PASSES_TD

@@ -42,7 +42,8 @@ mlir::FailureOr<ModelSignature> readSignature(mlir::ModuleOp module,
                                               int64_t batchSize);
 
 /// Adds `dlc_model_describe` and `dlc_model_infer` to `module`, calling the
-/// bare-pointer entry function `entry(inputs..., outputs..., workspace)`,
+/// bare-pointer entry function `entry(inputs..., outputs..., workspace,
+/// parallel)`,
 /// which becomes internal so that it inlines into the wrapper.
 mlir::LogicalResult emitModelABI(llvm::Module &module, llvm::StringRef entry,
                                  const ModelSignature &signature);

@@ -105,7 +105,8 @@ void buildBufferizePipeline(OpPassManager &pm, const PipelineOptions &opts) {
           "eliminate-empty-tensors,empty-tensor-to-alloc-tensor,"
           "one-shot-bufferize{bufferize-function-boundaries "
           "function-boundary-type-conversion=identity-layout-map},"
-          "canonicalize,cse,func.func(scf-forall-to-for),"
+          "canonicalize,cse,func.func(dlc-form-parallel-tasks),"
+          "func.func(scf-forall-to-for),"
           "func.func(buffer-hoisting,buffer-loop-hoisting)");
   addText(pm, "dlc-plan-workspace{entry=" + opts.entry + "}");
   // Whatever the planner could not place (allocations whose size or
@@ -118,9 +119,12 @@ void buildBufferizePipeline(OpPassManager &pm, const PipelineOptions &opts) {
   // Each loop nest becomes a kernel function (identical ones shared), so
   // LLVM compiles kernels apart and in parallel instead of one huge entry.
   addText(pm, "dlc-outline-kernels{entry=" + opts.entry + "},canonicalize");
+  // Kernels whose tiles are independent tasks get a task function the
+  // runtime's thread pool can call (dlc-lower-task-dispatch finishes it).
+  addText(pm, "dlc-outline-tasks,canonicalize");
 }
 
-void buildLLVMPipeline(OpPassManager &pm, const PipelineOptions &) {
+void buildLLVMPipeline(OpPassManager &pm, const PipelineOptions &opts) {
   // Everything that converts a function's body on its own runs nested on
   // func.func, where the pass manager spreads the kernels over the threads
   // (DenseNet-121: 4.5 s of a module-level conversion on one thread); the
@@ -140,6 +144,7 @@ void buildLLVMPipeline(OpPassManager &pm, const PipelineOptions &) {
           "finalize-memref-to-llvm,convert-cf-to-llvm,"
           "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},"
           "reconcile-unrealized-casts");
+  addText(pm, "dlc-lower-task-dispatch{entry=" + opts.entry + "}");
 }
 
 void registerAllDlcPasses() {

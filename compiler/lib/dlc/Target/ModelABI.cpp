@@ -132,7 +132,8 @@ llvm::Constant *tensorDescs(llvm::Module &m, llvm::StructType *descType,
 LogicalResult emitModelABI(llvm::Module &m, StringRef entry,
                            const ModelSignature &sig) {
   llvm::Function *entryFn = m.getFunction(entry);
-  size_t numArgs = sig.inputs.size() + sig.outputs.size() + 1;
+  // inputs..., outputs..., workspace, parallel (dlc-lower-task-dispatch).
+  size_t numArgs = sig.inputs.size() + sig.outputs.size() + 2;
   if (!entryFn || entryFn->arg_size() != numArgs)
     return failure();
   llvm::LLVMContext &ctx = m.getContext();
@@ -169,7 +170,7 @@ LogicalResult emitModelABI(llvm::Module &m, StringRef entry,
   b.CreateRet(desc);
 
   auto *infer = llvm::Function::Create(
-      llvm::FunctionType::get(i32, {ptr, ptr, ptr}, false),
+      llvm::FunctionType::get(i32, {ptr, ptr, ptr, ptr}, false),
       llvm::GlobalValue::ExternalLinkage, "dlc_model_infer", m);
   b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", infer));
   SmallVector<llvm::Value *> args;
@@ -180,6 +181,7 @@ LogicalResult emitModelABI(llvm::Module &m, StringRef entry,
   loadAll(infer->getArg(0), sig.inputs.size());
   loadAll(infer->getArg(1), sig.outputs.size());
   args.push_back(infer->getArg(2));
+  args.push_back(infer->getArg(3));
   b.CreateCall(entryFn, args);
   b.CreateRet(llvm::ConstantInt::get(i32, 0));
   entryFn->setLinkage(llvm::GlobalValue::InternalLinkage);

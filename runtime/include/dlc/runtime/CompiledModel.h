@@ -48,8 +48,11 @@ namespace dlc {
 int64_t chunkBatchFor(int64_t batch, int threads);
 
 struct RunOptions {
-  /// Threads of the runtime's pool (ThreadPool::global()) that run chunks of
-  /// the compiled batch size concurrently, each with its own workspace.
+  /// Threads of the runtime's pool (ThreadPool::global()) for the call. With
+  /// at least as many chunks of the compiled batch size as threads, they run
+  /// chunks concurrently, each with its own workspace; otherwise (batch 1,
+  /// or a model compiled for the whole batch) they share the tasks of each
+  /// kernel (dlc_parallel in dlc_abi.h).
   int threads = 1;
 };
 
@@ -104,14 +107,15 @@ private:
                      int64_t &batch) const;
   /// One call at the compiled shapes, for models that are not splittable_.
   StatusOr<std::vector<HostTensor>>
-  runWhole(const std::vector<HostTensor> &inputs) const;
+  runWhole(const std::vector<HostTensor> &inputs, int threads) const;
   /// Why the model runs whole, for messages ("output 1 'y' has no batch
   /// dimension").
   std::string whyWhole() const;
   /// Runs rows [start, start + rows) (rows <= batch size) into `outputs`.
   Status runChunk(const std::vector<HostTensor> &inputs,
                   std::vector<HostTensor> &outputs, int64_t start,
-                  int64_t rows, void *workspace) const;
+                  int64_t rows, void *workspace,
+                  const dlc_parallel *parallel) const;
 
   std::string name_;
   std::shared_ptr<void> keepAlive_;

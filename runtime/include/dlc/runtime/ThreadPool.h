@@ -19,6 +19,8 @@
 #ifndef DLC_RUNTIME_THREADPOOL_H
 #define DLC_RUNTIME_THREADPOOL_H
 
+#include "dlc/runtime/dlc_abi.h"
+
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -64,6 +66,28 @@ private:
   // without it.
   std::atomic<int> helpersWanted_{0}, helpersActive_{0};
   std::atomic<uint64_t> generation_{0};
+};
+
+/// The pool lent to a compiled model's call (dlc_parallel in dlc_abi.h): its
+/// kernels' tasks run on up to `threads` threads of ThreadPool::global().
+/// Holds no threads itself; cheap to make per call.
+class KernelThreads {
+public:
+  explicit KernelThreads(int threads);
+  KernelThreads(const KernelThreads &) = delete;
+  KernelThreads &operator=(const KernelThreads &) = delete;
+
+  /// What to pass to dlc_model_infer: null for one thread (the model then
+  /// runs on the calling thread without asking the pool).
+  const dlc_parallel *parallel() const {
+    return threads_ > 1 ? &parallel_ : nullptr;
+  }
+
+private:
+  static void parallelFor(void *self, int64_t numTasks, dlc_task_fn task,
+                          void *args);
+  int threads_;
+  dlc_parallel parallel_;
 };
 
 } // namespace dlc

@@ -6,7 +6,7 @@
  *
  *   const dlc_model_desc *dlc_model_describe(void);
  *   int32_t dlc_model_infer(void *const *inputs, void *const *outputs,
- *                           void *workspace);
+ *                           void *workspace, const dlc_parallel *parallel);
  *
  * `dlc_model_describe` returns a pointer to static, immutable data: the ABI
  * version, the batch size the code was specialized for, the inputs and
@@ -19,9 +19,20 @@
  * `workspace_bytes` is 0); it holds every intermediate result, so the call
  * performs no heap allocation of its own. Returns 0 on success.
  *
+ * `parallel` lends the call a thread pool (it may be NULL: everything then
+ * runs on the calling thread). A kernel whose tiles are independent tasks
+ * calls `parallel->parallel_for(parallel->pool, n, task, args)` once, and
+ * expects it to run `task(args, i)` for every i in [0, n) -- in any order,
+ * on any threads, the calling one included -- and to return when all have
+ * finished. A task's scratch lives on the stack of the thread that runs it
+ * (at most 1 MiB by default, see dlc-form-parallel-tasks), so the pool's
+ * threads need ordinary stack sizes. The model has no threads of its own
+ * and needs nothing but libc.
+ *
  * Thread-safety: `dlc_model_infer` keeps no state between calls. Concurrent
  * calls are safe as long as each uses its own outputs and workspace (and,
- * for a training step, its own DLC_TENSOR_UPDATED inputs).
+ * for a training step, its own DLC_TENSOR_UPDATED inputs); they may share
+ * one `parallel` if its parallel_for may be called concurrently.
  *
  * A training step (made by `dlc train` or dlc::Trainer) has the same two
  * symbols: its inputs are the data, the labels, the step's hyper-parameters
@@ -42,7 +53,7 @@
 extern "C" {
 #endif
 
-#define DLC_ABI_VERSION 2
+#define DLC_ABI_VERSION 3
 
 /* Element types; the values match the model schema's DType. */
 enum dlc_dtype {
@@ -90,9 +101,21 @@ typedef struct dlc_model_desc {
   int64_t workspace_bytes;
 } dlc_model_desc;
 
+/* One task of a kernel: `args` is the kernel's argument array, `task` the
+   task's index. */
+typedef void (*dlc_task_fn)(void *args, int64_t task);
+
+/* A thread pool lent to dlc_model_infer (see above). */
+typedef struct dlc_parallel {
+  void *pool;
+  void (*parallel_for)(void *pool, int64_t num_tasks, dlc_task_fn task,
+                       void *args);
+} dlc_parallel;
+
 typedef const dlc_model_desc *(*dlc_model_describe_fn)(void);
 typedef int32_t (*dlc_model_infer_fn)(void *const *inputs,
-                                      void *const *outputs, void *workspace);
+                                      void *const *outputs, void *workspace,
+                                      const dlc_parallel *parallel);
 
 #define DLC_MODEL_DESCRIBE_SYMBOL "dlc_model_describe"
 #define DLC_MODEL_INFER_SYMBOL "dlc_model_infer"
