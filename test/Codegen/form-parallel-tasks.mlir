@@ -59,8 +59,8 @@ func.func @two_dims(%out: memref<16x3xf32>, %x: f32) {
 
 // -----
 
-// A buffer of dynamic size cannot be a fixed stack buffer, and a single
-// task gains nothing: both foralls stay for scf-forall-to-for.
+// A buffer of unbounded dynamic size cannot be a fixed stack buffer, and a
+// single task gains nothing: both foralls stay for scf-forall-to-for.
 // CHECK-LABEL: func.func @stays
 // CHECK: scf.forall
 // CHECK: memref.alloc(
@@ -90,6 +90,28 @@ func.func @nested(%out: memref<4x8xf32>, %x: f32) {
     scf.forall (%j) in (8) {
       memref.store %x, %out[%i, %j] : memref<4x8xf32>
     }
+  }
+  return
+}
+
+// -----
+
+// A partial tile's buffer, sized by affine.min/max of the task index, gets
+// stack bytes for its largest size (7 x 3 floats) and a view of its size.
+// CHECK-LABEL: func.func @partial_tile
+// CHECK: scf.for
+// CHECK: memref.alloca_scope {
+// CHECK-NEXT: %[[BYTES:.*]] = memref.alloca() {alignment = 64 : i64} : memref<84xi8>
+// CHECK: %[[N:.*]] = affine.min
+// CHECK: memref.view %[[BYTES]][%{{.*}}][%[[N]]] : memref<84xi8> to memref<?x3xf32>
+// CHECK-NOT: memref.alloc(
+// CHECK: } {dlc.parallel_tasks}
+func.func @partial_tile(%out: memref<20x3xf32>, %x: f32) {
+  scf.forall (%i) in (3) {
+    %start = affine.apply affine_map<(d0) -> (d0 * 7)>(%i)
+    %n = affine.min affine_map<(d0) -> (7, -d0 + 20)>(%start)
+    %t = memref.alloc(%n) : memref<?x3xf32>
+    memref.store %x, %t[%i, %i] : memref<?x3xf32>
   }
   return
 }

@@ -342,11 +342,15 @@ def DlcFormParallelTasks :
     inside its body. Upstream's lowering would make it a sequential loop and
     buffer hoisting would then share those buffers between all tasks. Here
     every forall with static bounds, at least two tasks, no results and at
-    most `max-private-bytes` of statically shaped allocations becomes one
+    most `max-private-bytes` of allocations becomes one
     `scf.for` over the task index `0 .. N` tagged `dlc.parallel_tasks`, its
     allocations becoming `memref.alloca`s at the top of the body: each task
     has its own scratch, on the stack of the thread that runs it. The
-    original induction variables are recovered from the task index.
+    original induction variables are recovered from the task index. An
+    allocation of dynamic size (a partial tile at an edge, sized by
+    affine.min/max of the induction variables) gets stack bytes for the
+    largest size interval arithmetic gives it and a `memref.view` of its
+    actual size; one without a bound keeps the forall sequential.
     Other foralls are left to `scf-forall-to-for` (they run sequentially).
     `dlc-outline-tasks` and `dlc-lower-task-dispatch` then hand the tasks
     to the runtime's thread pool.

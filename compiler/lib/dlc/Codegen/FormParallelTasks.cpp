@@ -18,6 +18,7 @@
 
 #include "dlc/Codegen/Passes.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "llvm/Support/MathExtras.h"
 
 namespace dlc {
@@ -31,18 +32,149 @@ namespace {
 
 constexpr int64_t kAlignment = 64;
 
-/// Bytes of the allocations inside `forall`, each rounded up to the
-/// alignment; nullopt if one of them cannot be a fixed-size stack buffer
-/// (dynamic shape or a layout other than the identity).
-std::optional<int64_t> privateBytes(scf::ForallOp forall) {
+/// Inclusive range of an index value.
+struct Range {
+  int64_t lo, hi;
+};
+
+std::optional<Range> rangeOf(Value v, int depth);
+
+/// Range of an affine expression over operands with known ranges; only the
+/// forms tiling produces (sums, products and divisions by constants).
+std::optional<Range> rangeOf(AffineExpr e, ValueRange dims, ValueRange syms,
+                             int depth) {
+  if (auto c = dyn_cast<AffineConstantExpr>(e))
+    return Range{c.getValue(), c.getValue()};
+  if (auto d = dyn_cast<AffineDimExpr>(e))
+    return rangeOf(dims[d.getPosition()], depth);
+  if (auto sym = dyn_cast<AffineSymbolExpr>(e))
+    return rangeOf(syms[sym.getPosition()], depth);
+  auto bin = cast<AffineBinaryOpExpr>(e);
+  std::optional<Range> l = rangeOf(bin.getLHS(), dims, syms, depth);
+  std::optional<Range> r = rangeOf(bin.getRHS(), dims, syms, depth);
+  if (!l || !r)
+    return std::nullopt;
+  switch (e.getKind()) {
+  case AffineExprKind::Add:
+    return Range{l->lo + r->lo, l->hi + r->hi};
+  case AffineExprKind::Mul: {
+    int64_t p[] = {l->lo * r->lo, l->lo * r->hi, l->hi * r->lo, l->hi * r->hi};
+    return Range{*llvm::min_element(p), *llvm::max_element(p)};
+  }
+  case AffineExprKind::FloorDiv:
+  case AffineExprKind::CeilDiv:
+    if (r->lo != r->hi || r->lo <= 0)
+      return std::nullopt;
+    if (e.getKind() == AffineExprKind::FloorDiv)
+      return Range{llvm::divideFloorSigned(l->lo, r->lo),
+                   llvm::divideFloorSigned(l->hi, r->lo)};
+    return Range{llvm::divideCeilSigned(l->lo, r->lo),
+                 llvm::divideCeilSigned(l->hi, r->lo)};
+  case AffineExprKind::Mod:
+    if (r->lo != r->hi || r->lo <= 0)
+      return std::nullopt;
+    return Range{0, r->lo - 1};
+  default:
+    return std::nullopt;
+  }
+}
+
+/// Range of an index value computed from loop induction variables and
+/// constants through affine.apply/min/max (how tiling sizes partial tiles);
+/// interval arithmetic, so it may be loose but never wrong.
+std::optional<Range> rangeOf(Value v, int depth) {
+  if (depth > 32)
+    return std::nullopt;
+  if (std::optional<int64_t> c = getConstantIntValue(v))
+    return Range{*c, *c};
+  if (auto arg = dyn_cast<BlockArgument>(v)) {
+    Operation *owner = arg.getOwner()->getParentOp();
+    if (auto forall = dyn_cast<scf::ForallOp>(owner)) {
+      unsigned d = arg.getArgNumber();
+      if (d >= forall.getRank())
+        return std::nullopt;
+      int64_t lb = forall.getStaticLowerBound()[d];
+      int64_t ub = forall.getStaticUpperBound()[d];
+      if (ShapedType::isDynamic(lb) || ShapedType::isDynamic(ub) || ub <= lb)
+        return std::nullopt;
+      return Range{lb, ub - 1};
+    }
+    if (auto loop = dyn_cast<scf::ForOp>(owner)) {
+      if (arg != loop.getInductionVar())
+        return std::nullopt;
+      std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound());
+      std::optional<int64_t> ub = getConstantIntValue(loop.getUpperBound());
+      if (!lb || !ub || *ub <= *lb)
+        return std::nullopt;
+      return Range{*lb, *ub - 1};
+    }
+    return std::nullopt;
+  }
+  Operation *def = v.getDefiningOp();
+  AffineMap map;
+  ValueRange operands;
+  if (auto apply = dyn_cast<affine::AffineApplyOp>(def)) {
+    map = apply.getAffineMap();
+    operands = apply.getMapOperands();
+  } else if (auto min = dyn_cast<affine::AffineMinOp>(def)) {
+    map = min.getAffineMap();
+    operands = min.getMapOperands();
+  } else if (auto max = dyn_cast<affine::AffineMaxOp>(def)) {
+    map = max.getAffineMap();
+    operands = max.getMapOperands();
+  } else {
+    return std::nullopt;
+  }
+  ValueRange dims = operands.take_front(map.getNumDims());
+  ValueRange syms = operands.drop_front(map.getNumDims());
+  std::optional<Range> result;
+  for (AffineExpr e : map.getResults()) {
+    std::optional<Range> r = rangeOf(e, dims, syms, depth + 1);
+    if (!r)
+      return std::nullopt;
+    if (!result)
+      result = r;
+    else if (isa<affine::AffineMinOp>(def))
+      result = Range{std::min(result->lo, r->lo), std::min(result->hi, r->hi)};
+    else
+      result = Range{std::max(result->lo, r->lo), std::max(result->hi, r->hi)};
+  }
+  return result;
+}
+
+/// Most bytes `alloc` can take: its size, or for a dynamic shape (a partial
+/// tile at an edge) the size at the largest extents its sizes can reach;
+/// nullopt if one has no known bound or the layout is not the identity.
+std::optional<int64_t> maxBytes(memref::AllocOp alloc) {
+  MemRefType type = alloc.getType();
+  if (!type.getLayout().isIdentity())
+    return std::nullopt;
+  int64_t elements = 1;
+  auto dynamicSize = alloc.getDynamicSizes().begin();
+  for (int64_t extent : type.getShape()) {
+    if (ShapedType::isDynamic(extent)) {
+      std::optional<Range> range = rangeOf(*dynamicSize++, 0);
+      if (!range || range->hi < 0)
+        return std::nullopt;
+      extent = range->hi;
+    }
+    elements *= extent;
+  }
+  return elements * int64_t(llvm::divideCeil(type.getElementTypeBitWidth(), 8));
+}
+
+/// Bytes of the allocations inside `forall`, each at its largest and rounded
+/// up to the alignment (recorded in `sizes`); nullopt if one of them cannot
+/// be a fixed-size stack buffer.
+std::optional<int64_t> privateBytes(scf::ForallOp forall,
+                                    DenseMap<Operation *, int64_t> &sizes) {
   int64_t total = 0;
   WalkResult walk = forall.getBody()->walk([&](memref::AllocOp alloc) {
-    MemRefType type = alloc.getType();
-    if (!type.hasStaticShape() || !type.getLayout().isIdentity())
+    std::optional<int64_t> bytes = maxBytes(alloc);
+    if (!bytes)
       return WalkResult::interrupt();
-    int64_t bytes = type.getNumElements() *
-                    llvm::divideCeil(type.getElementTypeBitWidth(), 8);
-    total += llvm::alignTo(bytes, kAlignment);
+    sizes[alloc] = *bytes;
+    total += llvm::alignTo(*bytes, kAlignment);
     return WalkResult::advance();
   });
   if (walk.wasInterrupted())
@@ -111,8 +243,11 @@ scf::ForOp lowerToTaskLoop(scf::ForallOp forall, ArrayRef<int64_t> counts) {
 /// Wraps the task's body in a `memref.alloca_scope` and makes every
 /// allocation in it a stack buffer at the scope's top: private to the task,
 /// allocated once per task. The scope keeps buffer hoisting from moving the
-/// buffers out of the task (to the function, shared by all tasks).
-void privatizeAllocations(scf::ForOp loop) {
+/// buffers out of the task (to the function, shared by all tasks). An
+/// allocation of dynamic shape gets bytes for its largest shape and a
+/// `memref.view` of its actual shape where it was.
+void privatizeAllocations(scf::ForOp loop,
+                          const DenseMap<Operation *, int64_t> &sizes) {
   OpBuilder b(loop.getContext());
   Block *body = loop.getBody();
   b.setInsertionPointToStart(body);
@@ -127,16 +262,28 @@ void privatizeAllocations(scf::ForOp loop) {
   SmallVector<memref::AllocOp> allocs;
   inner->walk([&](memref::AllocOp alloc) { allocs.push_back(alloc); });
   for (memref::AllocOp alloc : allocs) {
+    Location loc = alloc.getLoc();
+    auto alignment = b.getI64IntegerAttr(
+        std::max<int64_t>(alloc.getAlignment().value_or(0), kAlignment));
     // Anew each time: the previous insertion point may be an erased alloc.
     b.setInsertionPointToStart(inner);
-    auto alloca = memref::AllocaOp::create(
-        b, alloc.getLoc(), alloc.getType(), ValueRange{},
-        b.getI64IntegerAttr(
-            std::max<int64_t>(alloc.getAlignment().value_or(0), kAlignment)));
+    Value buffer;
+    if (alloc.getType().hasStaticShape()) {
+      buffer = memref::AllocaOp::create(b, loc, alloc.getType(), ValueRange{},
+                                        alignment);
+    } else {
+      auto bytes = MemRefType::get({sizes.lookup(alloc)}, b.getI8Type());
+      Value raw =
+          memref::AllocaOp::create(b, loc, bytes, ValueRange{}, alignment);
+      b.setInsertionPoint(alloc);
+      Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+      buffer = memref::ViewOp::create(b, loc, alloc.getType(), raw, zero,
+                                      alloc.getDynamicSizes());
+    }
     for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
       if (isa<memref::DeallocOp>(user))
         user->erase();
-    alloc.replaceAllUsesWith(alloca.getResult());
+    alloc.replaceAllUsesWith(buffer);
     alloc.erase();
   }
 }
@@ -160,11 +307,12 @@ struct FormParallelTasksPass
       int64_t tasks = counts.empty() ? 0 : 1;
       for (int64_t c : counts)
         tasks *= c;
-      std::optional<int64_t> bytes = privateBytes(forall);
+      DenseMap<Operation *, int64_t> sizes;
+      std::optional<int64_t> bytes = privateBytes(forall, sizes);
       if (maxPrivateBytes <= 0 || tasks < 2 || !bytes ||
           *bytes > maxPrivateBytes)
         continue;
-      privatizeAllocations(lowerToTaskLoop(forall, counts));
+      privatizeAllocations(lowerToTaskLoop(forall, counts), sizes);
     }
   }
 };

@@ -86,6 +86,7 @@ public:
 private:
   static void parallelFor(void *self, int64_t numTasks, dlc_task_fn task,
                           void *args);
+  static constexpr int64_t kRunsPerThread = 4;
   int threads_;
   dlc_parallel parallel_;
 };
