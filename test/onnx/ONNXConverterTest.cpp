@@ -1041,3 +1041,53 @@ TEST(ONNXErrors, ShapeOfSymbolicBatchIsRefused) {
             std::string::npos)
       << e;
 }
+
+// The attribute forms of opsets before 10 (Slice) and 13 (Unsqueeze), and
+// Range and Cast feeding a Gather and a Reshape on data.
+TEST(ONNXCompiled, LegacySliceRangeAndCast) {
+  const int64_t R = 2, C = 6;
+  std::vector<float> xs(R * C);
+  for (size_t i = 0; i < xs.size(); ++i)
+    xs[i] = float(i) - 4.5f;
+  {
+    Graph g(9);
+    g.input("x", {R, C});
+    onnx::NodeProto *s = g.node("Slice", {"x"}, {"s"});
+    Graph::ints(s, "starts", {2});
+    Graph::ints(s, "ends", {100});
+    Graph::ints(s, "axes", {-1});
+    Graph::ints(g.node("Unsqueeze", {"s"}, {"y"}), "axes", {1});
+    g.output("y");
+    std::unique_ptr<CompiledModel> model = compileGraph(g, R);
+    ASSERT_TRUE(model);
+    std::vector<int64_t> shape;
+    std::vector<float> y = runOne(*model, {R, C}, xs, &shape);
+    EXPECT_EQ(shape, (std::vector<int64_t>{R, 1, C - 2}));
+    ASSERT_EQ(y.size(), size_t(R * (C - 2)));
+    for (int64_t r = 0; r < R; ++r)
+      for (int64_t c = 2; c < C; ++c)
+        EXPECT_EQ(y[r * (C - 2) + c - 2], xs[r * C + c]);
+  }
+  Graph g;
+  g.input("x", {R, C});
+  intWeight(g, "start", {}, {3});
+  intWeight(g, "limit", {}, {0});
+  intWeight(g, "delta", {}, {-1});
+  g.node("Range", {"start", "limit", "delta"}, {"columns"}); // [3, 2, 1]
+  Graph::integer(g.node("Gather", {"x", "columns"}, {"picked"}), "axis", 1);
+  g.weight("target_f", {2}, {3.0f, 2.0f});
+  Graph::integer(g.node("Cast", {"target_f"}, {"target"}), "to",
+                 onnx::TensorProto::INT64);
+  g.node("Reshape", {"picked", "target"}, {"y"});
+  g.output("y");
+  std::unique_ptr<CompiledModel> model = compileGraph(g, 1);
+  ASSERT_TRUE(model);
+  std::vector<int64_t> shape;
+  std::vector<float> y = runOne(*model, {R, C}, xs, &shape);
+  EXPECT_EQ(shape, (std::vector<int64_t>{3, 2}));
+  std::vector<float> want;
+  for (int64_t r = 0; r < R; ++r)
+    for (int64_t c : {3, 2, 1})
+      want.push_back(xs[r * C + c]);
+  EXPECT_EQ(y, want);
+}

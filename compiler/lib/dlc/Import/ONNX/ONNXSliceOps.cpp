@@ -130,11 +130,11 @@ std::pair<int64_t, int64_t> resolveSlice(int64_t start, int64_t end,
   if (step > 0) {
     start = clamp(start, 0, dim);
     end = clamp(end, 0, dim);
-    count = end > start ? (end - start + step - 1) / step : 0;
+    count = end > start ? (end - start - 1) / step + 1 : 0;
   } else {
     start = clamp(start, 0, dim - 1);
     end = clamp(end, -1, dim - 1);
-    count = start > end ? (start - end - step - 1) / -step : 0;
+    count = start > end ? (start - end - 1) / -step + 1 : 0;
   }
   return {start, count};
 }
@@ -270,8 +270,12 @@ Status convertSlice(Converter &c) {
     axes[i] = *a;
     if (steps[i] == 0)
       return c.error("a step is 0");
+    // A step past the dim selects at most one element either way; clamped,
+    // the arithmetic below cannot overflow.
+    int64_t dim = (*x)->shape[*a];
+    steps[i] = std::min(std::max(steps[i], -dim - 1), dim + 1);
     auto [first, count] =
-        resolveSlice(starts[i], ends[i], steps[i], (*x)->shape[*a]);
+        resolveSlice(starts[i], ends[i], steps[i], dim);
     firsts.push_back(first);
     counts.push_back(count);
   }
