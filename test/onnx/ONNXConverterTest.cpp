@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <string>
 #include <vector>
@@ -767,4 +768,326 @@ TEST(ONNXErrors, ReduceMeanOverOtherAxesIsRefusedByName) {
                        "rank-4 tensor is supported (axes [1] of rank 4)"),
             std::string::npos)
       << error;
+}
+
+//===----------------------------------------------------------------------===//
+// Shape arithmetic folded at import, and selections on data
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+void intWeight(Graph &g, const std::string &name, std::vector<int64_t> shape,
+               std::vector<int64_t> data) {
+  auto *t = g.proto().mutable_graph()->add_initializer();
+  t->set_name(name);
+  t->set_data_type(onnx::TensorProto::INT64);
+  for (int64_t d : shape)
+    t->add_dims(d);
+  for (int64_t x : data)
+    t->add_int64_data(x);
+}
+
+/// A ConstantOfShape node whose `value` attribute is the int64 `fill`.
+onnx::NodeProto *constantOfShape(Graph &g, const std::string &shape,
+                                 const std::string &out, int64_t fill) {
+  onnx::NodeProto *n = g.node("ConstantOfShape", {shape}, {out});
+  auto *a = n->add_attribute();
+  a->set_name("value");
+  a->set_type(onnx::AttributeProto::TENSOR);
+  a->mutable_t()->set_data_type(onnx::TensorProto::INT64);
+  a->mutable_t()->add_dims(1);
+  a->mutable_t()->add_int64_data(fill);
+  return n;
+}
+
+} // namespace
+
+// ShuffleNet's split: the channel count is read from the shape at run time
+// (Shape -> Gather -> Add -> Div -> Mul) and feeds Slice's bounds. All of
+// it folds; the dlc graph keeps the convolution and two selections on the
+// NHWC activation, and no arithmetic op.
+TEST(ONNXCompiled, ChannelSplitFromComputedShapeFolds) {
+  const int64_t C = 6, H = 2, W = 3;
+  Graph g;
+  g.input("x", {1, C, H, W});
+  std::vector<float> eye(C * C, 0.0f);
+  for (int64_t i = 0; i < C; ++i)
+    eye[i * C + i] = 1.0f;
+  g.weight("w", {C, C, 1, 1}, eye);
+  g.node("Conv", {"x", "w"}, {"conv"});
+  g.node("Shape", {"conv"}, {"shape"});
+  intWeight(g, "one", {1}, {1});
+  intWeight(g, "two", {1}, {2});
+  intWeight(g, "zero", {1}, {0});
+  Graph::integer(g.node("Gather", {"shape", "one"}, {"channels"}), "axis", 0);
+  g.node("Add", {"channels", "one"}, {"plus"});
+  g.node("Div", {"plus", "two"}, {"half"});
+  g.node("Mul", {"half", "two"}, {"whole"});
+  g.node("Slice", {"conv", "zero", "half", "one"}, {"first"});
+  g.node("Slice", {"conv", "half", "whole", "one"}, {"second"});
+  Graph::integer(g.node("Concat", {"second", "first"}, {"y"}), "axis", 1);
+  g.output("y");
+
+  std::unique_ptr<ModelFile> file = open(g.convert());
+  ASSERT_TRUE(file);
+  EXPECT_EQ(countOps(*file, fb::OpType::DEPTHWISE_CONV_2D), 2);
+  for (fb::OpType t : {fb::OpType::ADD, fb::OpType::MUL, fb::OpType::DIV})
+    EXPECT_EQ(countOps(*file, t), 0) << "shape arithmetic reached the graph";
+
+  std::unique_ptr<CompiledModel> model = compileGraph(g, 1);
+  ASSERT_TRUE(model);
+  std::vector<float> xs = ramp(C * H * W, 0.5f);
+  for (size_t i = 0; i < xs.size(); ++i)
+    xs[i] += 0.01f * float(i); // Every element distinct.
+  std::vector<int64_t> shape;
+  std::vector<float> y = runOne(*model, {1, C, H, W}, xs, &shape);
+  EXPECT_EQ(shape, (std::vector<int64_t>{1, C, H, W}));
+  ASSERT_EQ(y.size(), xs.size());
+  for (int64_t c = 0; c < C; ++c)
+    for (int64_t k = 0; k < H * W; ++k) {
+      int64_t from = (c + C / 2) % C; // The halves swapped.
+      EXPECT_EQ(y[c * H * W + k], xs[from * H * W + k]) << c << "," << k;
+    }
+}
+
+// ViT's class token: ConstantOfShape, Mul, Equal and Where compute the
+// Expand shape [1, -1, -1] -> [1, 1, D]; Expand of the token folds too.
+// Gather of token 0 on data is a selection and a reshape. A Reshape whose
+// target comes from Shape (start/end of opset 15) and Concat works too.
+TEST(ONNXCompiled, ClassTokenShapeArithmeticFolds) {
+  const int64_t T = 3, D = 4;
+  Graph g(15);
+  g.input("x", {1, T, D});
+  std::vector<float> token = {10, 20, 30, 40};
+  g.weight("token", {1, 1, D}, token);
+  intWeight(g, "rank", {1}, {3});
+  intWeight(g, "minus1", {}, {-1});
+  intWeight(g, "pattern", {3}, {1, -1, -1});
+  intWeight(g, "index0", {}, {0});
+  constantOfShape(g, "rank", "ones", 1);
+  g.node("Mul", {"ones", "minus1"}, {"negs"});
+  g.node("Equal", {"pattern", "negs"}, {"isneg"});
+  g.node("Where", {"isneg", "ones", "pattern"}, {"target"});
+  g.node("Expand", {"token", "target"}, {"tokens"});
+  Graph::integer(g.node("Concat", {"tokens", "x"}, {"seq"}), "axis", 1);
+  Graph::integer(g.node("Gather", {"seq", "index0"}, {"cls"}), "axis", 1);
+  g.output("cls");
+  onnx::NodeProto *last = g.node("Shape", {"seq"}, {"lastdim"});
+  Graph::integer(last, "start", -1);
+  Graph::integer(g.node("Concat", {"minus1_1d", "lastdim"}, {"flat_shape"}),
+                 "axis", 0);
+  intWeight(g, "minus1_1d", {1}, {-1});
+  g.node("Reshape", {"seq", "flat_shape"}, {"flat"});
+  g.output("flat");
+
+  std::unique_ptr<CompiledModel> model = compileGraph(g, 1);
+  ASSERT_TRUE(model);
+  std::vector<float> xs = ramp(T * D, 1.0f);
+  auto x = HostTensor::create(DType::F32, {1, T, D});
+  ASSERT_TRUE(x.ok());
+  std::copy(xs.begin(), xs.end(), x->data<float>());
+  std::vector<HostTensor> inputs;
+  inputs.push_back(std::move(*x));
+  auto out = model->run(inputs);
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  ASSERT_EQ(out->size(), 2u);
+  EXPECT_EQ((*out)[0].shape(), (std::vector<int64_t>{1, D}));
+  EXPECT_EQ(std::vector<float>((*out)[0].data<float>(),
+                               (*out)[0].data<float>() + D),
+            token);
+  ASSERT_EQ((*out)[1].shape(), (std::vector<int64_t>{T + 1, D}));
+  std::vector<float> want = token;
+  want.insert(want.end(), xs.begin(), xs.end());
+  EXPECT_EQ(std::vector<float>((*out)[1].data<float>(),
+                               (*out)[1].data<float>() + (T + 1) * D),
+            want);
+}
+
+// Slice with a step, Split into unequal parts, Gather of unsorted indices
+// and Squeeze/Unsqueeze on computed data, against direct indexing.
+TEST(ONNXCompiled, SelectionsOnData) {
+  const int64_t A = 2, B = 10, E = 5;
+  Graph g;
+  g.input("x", {A, B, E});
+  g.node("Relu", {"x"}, {"r"});
+  intWeight(g, "starts", {1}, {1});
+  intWeight(g, "ends", {1}, {9});
+  intWeight(g, "axes", {1}, {1});
+  intWeight(g, "steps", {1}, {3});
+  g.node("Slice", {"r", "starts", "ends", "axes", "steps"}, {"strided"});
+  intWeight(g, "sizes", {2}, {2, 3});
+  Graph::integer(g.node("Split", {"r", "sizes"}, {"left", "right"}), "axis",
+                 2);
+  intWeight(g, "picks", {5}, {4, 0, 1, 2, -1});
+  Graph::integer(g.node("Gather", {"r", "picks"}, {"gathered"}), "axis", 1);
+  intWeight(g, "axis3", {1}, {3});
+  g.node("Unsqueeze", {"right", "axis3"}, {"wide"});
+  g.node("Squeeze", {"wide", "axis3"}, {"narrow"});
+  for (const char *o : {"strided", "left", "narrow", "gathered"})
+    g.output(o);
+
+  std::unique_ptr<CompiledModel> model = compileGraph(g, A);
+  ASSERT_TRUE(model);
+  std::vector<float> xs(A * B * E);
+  for (size_t i = 0; i < xs.size(); ++i)
+    xs[i] = 1.0f + float(i);
+  auto x = HostTensor::create(DType::F32, {A, B, E});
+  ASSERT_TRUE(x.ok());
+  std::copy(xs.begin(), xs.end(), x->data<float>());
+  std::vector<HostTensor> inputs;
+  inputs.push_back(std::move(*x));
+  auto out = model->run(inputs);
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  ASSERT_EQ(out->size(), 4u);
+  auto at = [&](int64_t a, int64_t b, int64_t e) {
+    return xs[(a * B + b) * E + e];
+  };
+  // Each output: its shape and the source (b, e) of each element.
+  struct Want {
+    std::vector<int64_t> shape, rows, cols;
+  };
+  Want wants[4] = {{{A, 3, E}, {1, 4, 7}, {0, 1, 2, 3, 4}},
+                   {{A, B, 2}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, {0, 1}},
+                   {{A, B, 3}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, {2, 3, 4}},
+                   {{A, 5, E}, {4, 0, 1, 2, 9}, {0, 1, 2, 3, 4}}};
+  for (int o = 0; o < 4; ++o) {
+    const HostTensor &got = (*out)[o];
+    ASSERT_EQ(got.shape(), wants[o].shape) << "output " << o;
+    const float *y = got.data<float>();
+    size_t i = 0;
+    for (int64_t a = 0; a < A; ++a)
+      for (int64_t b : wants[o].rows)
+        for (int64_t e : wants[o].cols)
+          EXPECT_EQ(y[i++], at(a, b, e)) << "output " << o;
+  }
+}
+
+// Hostile shape arithmetic is an error naming the node, before anything
+// large is allocated; so is what dlc cannot compute on data.
+TEST(ONNXErrors, ShapeArithmeticRefusals) {
+  auto errorOf = [](const std::function<void(Graph &)> &build) {
+    Graph g;
+    g.input("x", {1, 4});
+    build(g);
+    g.output("y");
+    return convertError(g);
+  };
+  std::string e = errorOf([](Graph &g) {
+    intWeight(g, "start", {}, {0});
+    intWeight(g, "limit", {}, {int64_t(1) << 60});
+    intWeight(g, "delta", {}, {1});
+    g.node("Range", {"start", "limit", "delta"}, {"r"}, "huge_range");
+    g.node("Reshape", {"x", "r"}, {"y"});
+  });
+  EXPECT_NE(e.find("Range 'huge_range'"), std::string::npos) << e;
+  EXPECT_NE(e.find("too many to compute at import"), std::string::npos) << e;
+
+  e = errorOf([](Graph &g) {
+    intWeight(g, "shape", {3}, {1 << 20, 1 << 20, 1 << 20});
+    constantOfShape(g, "shape", "c", 0)->set_name("huge_fill");
+    g.node("Reshape", {"x", "c"}, {"y"});
+  });
+  EXPECT_NE(e.find("ConstantOfShape 'huge_fill'"), std::string::npos) << e;
+  EXPECT_NE(e.find("too large to compute at import"), std::string::npos) << e;
+
+  e = errorOf([](Graph &g) {
+    intWeight(g, "a", {1}, {4});
+    intWeight(g, "zero", {1}, {0});
+    g.node("Div", {"a", "zero"}, {"q"}, "div0");
+    g.node("Reshape", {"x", "q"}, {"y"});
+  });
+  EXPECT_NE(e.find("Div 'div0'): integer division by zero"),
+            std::string::npos)
+      << e;
+
+  e = errorOf([](Graph &g) {
+    intWeight(g, "s", {1}, {-1});
+    intWeight(g, "en", {1}, {-5});
+    intWeight(g, "ax", {1}, {1});
+    intWeight(g, "st", {1}, {-1});
+    g.node("Relu", {"x"}, {"r"});
+    g.node("Slice", {"r", "s", "en", "ax", "st"}, {"y"}, "reverse");
+  });
+  EXPECT_NE(e.find("Slice 'reverse'): negative steps (reversing axis 1) are "
+                   "not supported on computed data"),
+            std::string::npos)
+      << e;
+
+  e = errorOf([](Graph &g) {
+    g.node("Equal", {"x", "x"}, {"y"}, "cmp");
+  });
+  EXPECT_NE(e.find("Equal 'cmp'): comparing the computed value 'x'"),
+            std::string::npos)
+      << e;
+
+  e = errorOf([](Graph &g) {
+    g.node("Shape", {"x"}, {"s"});
+    g.node("Add", {"x", "s"}, {"y"}, "mixed");
+  });
+  EXPECT_NE(e.find("Add 'mixed'): integer operand 's' with a computed one"),
+            std::string::npos)
+      << e;
+}
+
+// With a symbolic batch, the batch dim is not a static size to fold.
+TEST(ONNXErrors, ShapeOfSymbolicBatchIsRefused) {
+  Graph g;
+  g.input("x", {-1, 4});
+  g.node("Shape", {"x"}, {"s"}, "batch_shape");
+  g.node("Reshape", {"x", "s"}, {"y"});
+  g.output("y");
+  std::string e = convertError(g);
+  EXPECT_NE(e.find("Shape 'batch_shape'): reads the batch dim of 'x'"),
+            std::string::npos)
+      << e;
+}
+
+// The attribute forms of opsets before 10 (Slice) and 13 (Unsqueeze), and
+// Range and Cast feeding a Gather and a Reshape on data.
+TEST(ONNXCompiled, LegacySliceRangeAndCast) {
+  const int64_t R = 2, C = 6;
+  std::vector<float> xs(R * C);
+  for (size_t i = 0; i < xs.size(); ++i)
+    xs[i] = float(i) - 4.5f;
+  {
+    Graph g(9);
+    g.input("x", {R, C});
+    onnx::NodeProto *s = g.node("Slice", {"x"}, {"s"});
+    Graph::ints(s, "starts", {2});
+    Graph::ints(s, "ends", {100});
+    Graph::ints(s, "axes", {-1});
+    Graph::ints(g.node("Unsqueeze", {"s"}, {"y"}), "axes", {1});
+    g.output("y");
+    std::unique_ptr<CompiledModel> model = compileGraph(g, R);
+    ASSERT_TRUE(model);
+    std::vector<int64_t> shape;
+    std::vector<float> y = runOne(*model, {R, C}, xs, &shape);
+    EXPECT_EQ(shape, (std::vector<int64_t>{R, 1, C - 2}));
+    ASSERT_EQ(y.size(), size_t(R * (C - 2)));
+    for (int64_t r = 0; r < R; ++r)
+      for (int64_t c = 2; c < C; ++c)
+        EXPECT_EQ(y[r * (C - 2) + c - 2], xs[r * C + c]);
+  }
+  Graph g;
+  g.input("x", {R, C});
+  intWeight(g, "start", {}, {3});
+  intWeight(g, "limit", {}, {0});
+  intWeight(g, "delta", {}, {-1});
+  g.node("Range", {"start", "limit", "delta"}, {"columns"}); // [3, 2, 1]
+  Graph::integer(g.node("Gather", {"x", "columns"}, {"picked"}), "axis", 1);
+  g.weight("target_f", {2}, {3.0f, 2.0f});
+  Graph::integer(g.node("Cast", {"target_f"}, {"target"}), "to",
+                 onnx::TensorProto::INT64);
+  g.node("Reshape", {"picked", "target"}, {"y"});
+  g.output("y");
+  std::unique_ptr<CompiledModel> model = compileGraph(g, 1);
+  ASSERT_TRUE(model);
+  std::vector<int64_t> shape;
+  std::vector<float> y = runOne(*model, {R, C}, xs, &shape);
+  EXPECT_EQ(shape, (std::vector<int64_t>{3, 2}));
+  std::vector<float> want;
+  for (int64_t r = 0; r < R; ++r)
+    for (int64_t c : {3, 2, 1})
+      want.push_back(xs[r * C + c]);
+  EXPECT_EQ(y, want);
 }

@@ -53,7 +53,9 @@ const std::set<std::string> kListedOps = {
     "LogSoftmax", "Flatten", "Reshape",    "Transpose",
     "Concat",  "BatchNormalization", "Dropout", "Identity",
     "Constant", "HardSigmoid", "HardSwish", "ReduceMean", "Neg", "Abs",
-    "Reciprocal", "PRelu", "Sum", "Mean", "Max", "Min"};
+    "Reciprocal", "PRelu", "Sum", "Mean", "Max", "Min", "Shape", "Gather",
+    "Slice", "Split", "Squeeze", "Unsqueeze", "Cast", "Range", "Equal",
+    "Where", "Expand", "ConstantOfShape"};
 
 constexpr double kRtol = 1e-3, kAtol = 1e-7;
 

@@ -36,6 +36,10 @@ using Perm = std::vector<int>;
 /// are checked again when the result is validated and imported).
 constexpr int64_t kMaxDim = int64_t(1) << 31;
 constexpr int64_t kMaxElements = int64_t(1) << 32;
+/// Largest value the converter computes itself at import (folded shape
+/// arithmetic, ConstantOfShape, Range, Expand, elementwise ops on
+/// constants): a hostile size is refused before anything is allocated.
+constexpr int64_t kMaxFoldedElements = int64_t(1) << 24;
 
 struct Value {
   std::string name;           // ONNX's name of the value.
@@ -43,7 +47,9 @@ struct Value {
   int32_t tensor = -1;        // dlc tensor; -1 for a constant not yet added.
   Perm perm;                  // Layout of `tensor`.
   bool constant = false;      // Known at import: data below.
-  bool isInt = false;         // Constant integer data (shapes, axes).
+  /// Constant integer data (shapes, axes, indices, and booleans as 0/1):
+  /// integer values exist only at import and never become dlc tensors.
+  bool isInt = false;
   std::vector<float> floats;
   std::vector<int64_t> ints;
   /// A Flatten result kept in its input's (NHWC) element order: column j of
@@ -70,6 +76,25 @@ int64_t numElements(const std::vector<int64_t> &shape);
 bool shapeFits(const std::vector<int64_t> &shape);
 /// "[1,2,3]", for messages.
 std::string shapeString(const std::vector<int64_t> &shape);
+
+/// Constants of the import-time world; `data` has numElements(shape)
+/// entries.
+Value intConstant(std::vector<int64_t> shape, std::vector<int64_t> data);
+Value floatConstant(std::vector<int64_t> shape, std::vector<float> data);
+/// The constant whose element i is element source[i] of constant `v`
+/// (same kind, integer or float), with shape `shape`: every data movement
+/// on constants (Gather, Slice, Transpose, Expand, ...) is an index map.
+Value gatherConstant(const Value &v, std::vector<int64_t> shape,
+                     const std::vector<int64_t> &source);
+/// Row-major strides of `shape`.
+std::vector<int64_t> stridesOf(const std::vector<int64_t> &shape);
+/// NumPy's broadcast of two shapes; false if they do not broadcast.
+bool broadcastShapes(const std::vector<int64_t> &a,
+                     const std::vector<int64_t> &b, std::vector<int64_t> &out);
+/// For each element of `shape`, the index of the element of `from` that
+/// NumPy broadcasting reads (`from` broadcasts to `shape`).
+std::vector<int64_t> broadcastSource(const std::vector<int64_t> &from,
+                                     const std::vector<int64_t> &shape);
 
 /// Reads a TensorProto (raw_data or typed fields) into `out`. Only float,
 /// int32 and int64 data are read; external data is refused.
@@ -105,6 +130,12 @@ public:
   StatusOr<const Value *> input(size_t i) const;
   /// A node input that must be known at import (shapes, clip bounds).
   StatusOr<const Value *> constantInput(size_t i, const char *what) const;
+  /// A constant integer input of rank 0 or 1 (axes, starts, a shape), as a
+  /// list.
+  StatusOr<std::vector<int64_t>> constantInts(size_t i,
+                                              const char *what) const;
+  /// `axis` (negative counts from the end) as an index in [0, rank).
+  StatusOr<int64_t> normalizeAxis(int64_t axis, int64_t rank) const;
   /// Fails unless the node has between min and max inputs and every output
   /// past `maxOutputs` is unused (empty name).
   Status checkArity(size_t minInputs, size_t maxInputs,
@@ -139,6 +170,9 @@ public:
   bool onlyFeedsConstantMatrices(const std::string &name) const;
   /// A dynamic value in layout `perm`, made by `tensor`.
   Value dynamicValue(int32_t tensor, std::vector<int64_t> shape, Perm perm);
+  /// Some graph input's dim 0 is symbolic: every activation's dim 0 is
+  /// the batch, tracked as 1, so it is not a static size to fold.
+  bool symbolicBatch() const { return symbolicBatch_; }
 
 private:
   Status addGraphInputs();
@@ -172,6 +206,17 @@ StatusOr<Value> binaryValues(Converter &c, fb::OpType type, const Value &a,
                              const Value &b, const std::string &name);
 /// A rank-0 constant holding `x`.
 Value scalarConstant(const std::string &name, float x);
+/// `count` elements start, start + step, ... along logical axis `axis` of
+/// the computed value `x`, named `name`.
+StatusOr<Value> sliceData(Converter &c, const Value &x, int64_t axis,
+                          int64_t start, int64_t step, int64_t count,
+                          const std::string &name);
+/// Reshapes `x` (any layout; constants are folded) to ONNX shape `shape`
+/// as output 0 of the node.
+Status reshapeTo(Converter &c, const Value &x, std::vector<int64_t> shape);
+/// Folds a OP b on constants of the same kind into output 0; false (and
+/// nothing set) when the result would be too large to fold.
+StatusOr<bool> foldBinary(Converter &c, const Value &a, const Value &b);
 
 // Op converters (dispatch table in ONNXOpTable.cpp).
 Status convertConv(Converter &c);
@@ -198,6 +243,20 @@ Status convertIdentity(Converter &c);
 Status convertPad(Converter &c);
 Status convertDropout(Converter &c);
 Status convertConstant(Converter &c);
+Status convertSqueeze(Converter &c);
+Status convertUnsqueeze(Converter &c);
+// Import-time shape arithmetic (ONNXConstantFolding.cpp).
+Status convertShape(Converter &c);
+Status convertConstantOfShape(Converter &c);
+Status convertRange(Converter &c);
+Status convertCast(Converter &c);
+Status convertEqual(Converter &c);
+Status convertWhere(Converter &c);
+Status convertExpand(Converter &c);
+// Selections along an axis (ONNXSliceOps.cpp).
+Status convertSlice(Converter &c);
+Status convertGather(Converter &c);
+Status convertSplit(Converter &c);
 
 using ConvertFn = Status (*)(Converter &);
 /// The converter for `opType` at `opset`, or null when unsupported.

@@ -105,8 +105,19 @@ Status convertBinary(Converter &c) {
   auto b = c.input(1);
   if (!b.ok())
     return b.status();
-  if ((*a)->isInt || (*b)->isInt)
-    return c.error("integer operands are not supported");
+  if ((*a)->constant && (*b)->constant) {
+    if ((*a)->isInt != (*b)->isInt)
+      return c.error("the operands have different types (integer and "
+                     "float)");
+    auto folded = foldBinary(c, **a, **b);
+    if (!folded.ok() || *folded)
+      return folded.status();
+  }
+  for (const Value *v : {*a, *b})
+    if (v->isInt)
+      return c.error("integer operand '" + v->name +
+                     "' with a computed one is not supported (integer "
+                     "arithmetic is only evaluated at import)");
   auto v = binaryValues(c, type, **a, **b, c.opName());
   if (!v.ok())
     return v.status();

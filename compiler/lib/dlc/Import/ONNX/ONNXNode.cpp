@@ -106,6 +106,24 @@ StatusOr<const Value *> Converter::constantInput(size_t i,
   return v;
 }
 
+StatusOr<std::vector<int64_t>>
+Converter::constantInts(size_t i, const char *what) const {
+  auto v = constantInput(i, what);
+  if (!v.ok())
+    return v.status();
+  if (!(*v)->isInt || (*v)->shape.size() > 1)
+    return error(std::string(what) + " (input " + std::to_string(i) + " '" +
+                 (*v)->name + "') must be an integer scalar or 1-D tensor");
+  return (*v)->ints;
+}
+
+StatusOr<int64_t> Converter::normalizeAxis(int64_t axis, int64_t rank) const {
+  if (axis < -rank || axis >= rank)
+    return error("axis " + std::to_string(axis) + " is out of range for rank " +
+                 std::to_string(rank));
+  return axis < 0 ? axis + rank : axis;
+}
+
 Status Converter::checkArity(size_t minInputs, size_t maxInputs,
                              size_t maxOutputs) const {
   size_t n = node_->input_size();

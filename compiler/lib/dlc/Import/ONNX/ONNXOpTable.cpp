@@ -24,23 +24,42 @@ struct Entry {
 // first versions were gone; an op unchanged since opset 1 starts at 1.
 const Entry kOps[] = {
     {"Abs", 6, 17, convertNegAbsReciprocal, "as relu(x) + relu(-x)"},
-    {"Add", 6, 17, convertBinary, "NumPy broadcasting; fp32"},
+    {"Add", 6, 17, convertBinary,
+     "NumPy broadcasting; fp32; integer and float constants evaluated at "
+     "import"},
     {"AveragePool", 6, 17, convertAveragePool,
      "2-D; pads, auto_pad, strides, ceil_mode, count_include_pad"},
     {"BatchNormalization", 6, 17, convertBatchNorm,
      "inference (training_mode 0, spatial 1); any rank >= 2"},
+    {"Cast", 6, 17, convertCast,
+     "to FLOAT (the identity on computed values); FLOAT, INT32, INT64 and "
+     "BOOL on values known at import"},
     {"Clip", 6, 17, convertClip,
      "min/max as attributes, constants or graph inputs"},
-    {"Concat", 6, 17, convertConcat, "any axis; in the inputs' layout"},
+    {"Concat", 6, 17, convertConcat,
+     "any axis; in the inputs' layout; constants (integer too) evaluated at "
+     "import"},
     {"Constant", 6, 17, convertConstant,
      "value (float/int32/int64), value_float(s), value_int(s)"},
+    {"ConstantOfShape", 9, 17, convertConstantOfShape,
+     "evaluated at import (shape known at import)"},
     {"Conv", 6, 17, convertConv,
      "2-D; groups (depthwise; other groups need an initializer filter), "
      "dilations, strides, pads, auto_pad"},
-    {"Div", 6, 17, convertBinary, "NumPy broadcasting; fp32"},
+    {"Div", 6, 17, convertBinary,
+     "NumPy broadcasting; fp32; integer and float constants evaluated at "
+     "import"},
     {"Dropout", 6, 17, convertDropout,
      "inference: the identity; no mask output"},
+    {"Equal", 7, 17, convertEqual, "evaluated at import (constant operands)"},
+    {"Expand", 8, 17, convertExpand,
+     "target shape known at import; evaluated at import on constants, as a "
+     "broadcasting Mul by ones on computed values"},
     {"Flatten", 6, 17, convertFlatten, "any axis"},
+    {"Gather", 1, 17, convertGather,
+     "constant indices (any rank, negative); on computed data as one-hot "
+     "depthwise selections (one per run of evenly spaced indices), "
+     "concatenated"},
     {"Gemm", 6, 17, convertGemm,
      "alpha, beta, transA, transB; bias of any broadcastable shape"},
     {"GlobalAveragePool", 1, 17, convertGlobalAveragePool, "2-D"},
@@ -61,28 +80,44 @@ const Entry kOps[] = {
      "any number of inputs, NumPy broadcasting; as Sum x 1/n"},
     {"Min", 8, 17, convertVariadic,
      "any number of inputs, NumPy broadcasting; as a - relu(a - b)"},
-    {"Mul", 6, 17, convertBinary, "NumPy broadcasting; fp32"},
+    {"Mul", 6, 17, convertBinary,
+     "NumPy broadcasting; fp32; integer and float constants evaluated at "
+     "import"},
     {"Neg", 6, 17, convertNegAbsReciprocal, "as x * -1"},
     {"Pad", 6, 17, convertPad,
      "constant mode; pads and value known at import; no negative pads"},
     {"PRelu", 6, 17, convertPRelu,
      "slope broadcast to x (unidirectional); as relu(x) - slope * relu(-x)"},
+    {"Range", 11, 17, convertRange, "evaluated at import (constant inputs)"},
     {"Reciprocal", 6, 17, convertNegAbsReciprocal, "as 1 / x"},
     {"ReduceMean", 6, 17, convertReduceMean,
      "over the spatial axes [2, 3] of a rank-4 tensor (a global average "
      "pool), keepdims"},
     {"Relu", 6, 17, convertUnary, ""},
     {"Reshape", 6, 17, convertReshape,
-     "constant target shape; 0 and -1 entries, allowzero"},
+     "target shape known at import (constant or computed from static "
+     "shapes); 0 and -1 entries, allowzero"},
+    {"Shape", 1, 17, convertShape,
+     "evaluated at import (static shapes); start, end (opset 15)"},
     {"Sigmoid", 6, 17, convertUnary, ""},
+    {"Slice", 1, 17, convertSlice,
+     "starts, ends, axes, steps known at import; on computed data as a "
+     "one-hot dilated depthwise convolution per axis (positive steps)"},
     {"Softmax", 6, 17, convertSoftmax,
      "any axis (2-D coercion before opset 13)"},
-    {"Sub", 6, 17, convertBinary, "NumPy broadcasting; fp32"},
+    {"Split", 2, 17, convertSplit,
+     "split sizes known at import, or equal parts; as Slice"},
+    {"Squeeze", 1, 17, convertSqueeze, "axes known at import; a reshape"},
+    {"Sub", 6, 17, convertBinary,
+     "NumPy broadcasting; fp32; integer and float constants evaluated at "
+     "import"},
     {"Sum", 8, 17, convertVariadic,
      "any number of inputs, NumPy broadcasting"},
     {"Tanh", 6, 17, convertUnary, ""},
     {"Transpose", 6, 17, convertTranspose,
      "free: composed into the value's layout"},
+    {"Unsqueeze", 1, 17, convertUnsqueeze, "axes known at import; a reshape"},
+    {"Where", 9, 17, convertWhere, "evaluated at import (constant inputs)"},
 };
 } // namespace
 

@@ -5,17 +5,19 @@
 // NCHW <-> NHWC transpose around dlc's NHWC ops disappears. Flatten and
 // Reshape need ONNX's element order, so their input is brought back to the
 // ONNX layout first (a reshape when only unit dims move, e.g. after
-// GlobalAveragePool). Shape arithmetic on values known at import is folded.
+// GlobalAveragePool), and so do Squeeze and Unsqueeze, which are reshapes.
+// On values known at import all of them are folded.
 //
 //===----------------------------------------------------------------------===//
 
 #include "ONNXConverterImpl.h"
 
+#include "dlc/runtime/OpSchema.h"
+
+#include <algorithm>
+
 namespace dlc::onnx_import {
 
-namespace {
-
-/// Reshapes `x` (any layout) to ONNX shape `shape`, folding constants.
 Status reshapeTo(Converter &c, const Value &x, std::vector<int64_t> shape) {
   if (x.constant) {
     Value v = x;
@@ -30,6 +32,8 @@ Status reshapeTo(Converter &c, const Value &x, std::vector<int64_t> shape) {
   int32_t out = c.reshape(c.opName(), *t, phys, keepsBatch);
   return c.setOutput(0, c.dynamicValue(out, std::move(shape), {}));
 }
+
+namespace {
 
 /// Flatten of an NHWC value that only feeds constant weight matrices: the
 /// columns stay in NHWC order (no transpose) and the consumers permute
@@ -176,12 +180,22 @@ Status convertTranspose(Converter &c) {
   Value out;
   out.shape = permuteShape((*x)->shape, p);
   if ((*x)->constant) {
-    out = **x;
-    out.floats = permuteData((*x)->floats, (*x)->shape, p);
-    out.shape = permuteShape((*x)->shape, p);
-    if (out.isInt)
-      return c.error("transposing an integer constant is not supported");
-    return c.setOutput(0, std::move(out));
+    // Output element i reads the input element at its permuted index.
+    std::vector<int64_t> stride = stridesOf((*x)->shape);
+    std::vector<int64_t> source(static_cast<size_t>(numElements(out.shape)));
+    std::vector<int64_t> index(rank, 0);
+    for (size_t i = 0; i < source.size(); ++i) {
+      int64_t src = 0;
+      for (size_t d = 0; d < rank; ++d)
+        src += index[d] * stride[p[d]];
+      source[i] = src;
+      for (size_t d = rank; d-- > 0;) {
+        if (++index[d] < out.shape[d])
+          break;
+        index[d] = 0;
+      }
+    }
+    return c.setOutput(0, gatherConstant(**x, out.shape, source));
   }
   // No data moves: the result is the same tensor, read in a new layout.
   // Physical dim i holds input dim perm[i], which is output dim p^-1[...].
@@ -195,6 +209,137 @@ Status convertTranspose(Converter &c) {
   return c.setOutput(0, std::move(out));
 }
 
+namespace {
+
+/// Concat of values known at import, folded: shape arithmetic builds
+/// reshape targets this way.
+Status concatConstants(Converter &c, const std::vector<const Value *> &inputs,
+                       const std::vector<int64_t> &shape, int64_t axis) {
+  bool isInt = inputs[0]->isInt;
+  for (const Value *v : inputs)
+    if (v->isInt != isInt)
+      return c.error("the inputs have different types (integer and float)");
+  if (numElements(shape) > kMaxFoldedElements)
+    return c.error("the result " + shapeString(shape) +
+                   " is too large to compute at import");
+  // Each input is [outer, its axis dim * inner]; the result interleaves
+  // their rows.
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= shape[d];
+  for (size_t d = axis + 1; d < shape.size(); ++d)
+    inner *= shape[d];
+  Value out = isInt ? intConstant(shape, {}) : floatConstant(shape, {});
+  for (int64_t o = 0; o < outer; ++o)
+    for (const Value *v : inputs) {
+      int64_t row = v->shape[axis] * inner;
+      if (isInt)
+        out.ints.insert(out.ints.end(), v->ints.begin() + o * row,
+                        v->ints.begin() + (o + 1) * row);
+      else
+        out.floats.insert(out.floats.end(), v->floats.begin() + o * row,
+                          v->floats.begin() + (o + 1) * row);
+    }
+  return c.setOutput(0, std::move(out));
+}
+
+/// The axes input (opset 13) or attribute (before) of Squeeze/Unsqueeze,
+/// normalized against `rank`, sorted and checked for repeats.
+StatusOr<std::vector<int64_t>> squeezeAxes(Converter &c, int64_t rank,
+                                           bool required) {
+  std::vector<int64_t> axes;
+  if (c.opset() >= 13) {
+    DLC_RETURN_IF_ERROR(c.checkAttributes({}));
+    if (c.hasInput(1)) {
+      auto v = c.constantInts(1, "axes");
+      if (!v.ok())
+        return v.status();
+      axes = *v;
+    }
+  } else {
+    DLC_RETURN_IF_ERROR(c.checkAttributes({"axes"}));
+    auto v = c.attrInts("axes");
+    if (!v.ok())
+      return v.status();
+    axes = *v;
+  }
+  if (required && axes.empty())
+    return c.error("axes are required");
+  for (int64_t &a : axes) {
+    auto n = c.normalizeAxis(a, rank);
+    if (!n.ok())
+      return n.status();
+    a = *n;
+  }
+  std::sort(axes.begin(), axes.end());
+  if (std::adjacent_find(axes.begin(), axes.end()) != axes.end())
+    return c.error("axes repeat an axis");
+  return axes;
+}
+
+} // namespace
+
+Status convertSqueeze(Converter &c) {
+  DLC_RETURN_IF_ERROR(c.checkArity(1, c.opset() >= 13 ? 2 : 1));
+  auto x = c.input(0);
+  if (!x.ok())
+    return x.status();
+  const std::vector<int64_t> &xs = (*x)->shape;
+  auto axes = squeezeAxes(c, static_cast<int64_t>(xs.size()), false);
+  if (!axes.ok())
+    return axes.status();
+  std::vector<int64_t> shape;
+  for (size_t d = 0; d < xs.size(); ++d) {
+    bool listed = std::binary_search(axes->begin(), axes->end(), int64_t(d));
+    if (listed && xs[d] != 1)
+      return c.error("cannot squeeze dim " + std::to_string(d) + " of " +
+                     shapeString(xs) + ": it is not 1");
+    // Without axes every dim of size 1 goes.
+    if (!listed && !(axes->empty() && xs[d] == 1))
+      shape.push_back(xs[d]);
+  }
+  bool removesDim0 =
+      !xs.empty() && (axes->empty() ? xs[0] == 1 : (*axes)[0] == 0);
+  DLC_RETURN_IF_ERROR(c.checkBatchKept(**x, !removesDim0));
+  return reshapeTo(c, **x, std::move(shape));
+}
+
+Status convertUnsqueeze(Converter &c) {
+  DLC_RETURN_IF_ERROR(c.checkArity(c.opset() >= 13 ? 2 : 1,
+                                   c.opset() >= 13 ? 2 : 1));
+  auto x = c.input(0);
+  if (!x.ok())
+    return x.status();
+  const std::vector<int64_t> &xs = (*x)->shape;
+  // Axes index the result, whose rank counts the inserted dims.
+  int64_t outRank = static_cast<int64_t>(xs.size());
+  if (c.opset() >= 13) {
+    auto v = c.constantInts(1, "axes");
+    if (!v.ok())
+      return v.status();
+    outRank += static_cast<int64_t>(v->size());
+  } else {
+    auto v = c.attrInts("axes");
+    if (!v.ok())
+      return v.status();
+    outRank += static_cast<int64_t>(v->size());
+  }
+  if (outRank > kMaxModelRank)
+    return c.error("the result would have rank " + std::to_string(outRank) +
+                   "; dlc supports up to " + std::to_string(kMaxModelRank));
+  auto axes = squeezeAxes(c, outRank, true);
+  if (!axes.ok())
+    return axes.status();
+  std::vector<int64_t> shape;
+  size_t next = 0;
+  for (int64_t d = 0; d < outRank; ++d)
+    shape.push_back(std::binary_search(axes->begin(), axes->end(), d)
+                        ? 1
+                        : xs[next++]);
+  DLC_RETURN_IF_ERROR(c.checkBatchKept(**x, (*axes)[0] != 0));
+  return reshapeTo(c, **x, std::move(shape));
+}
+
 Status convertConcat(Converter &c) {
   DLC_RETURN_IF_ERROR(c.checkArity(1, 1u << 16));
   DLC_RETURN_IF_ERROR(c.checkAttributes({"axis"}));
@@ -203,10 +348,16 @@ Status convertConcat(Converter &c) {
     auto v = c.input(i);
     if (!v.ok())
       return v.status();
-    if ((*v)->isInt)
-      return c.error("integer inputs are not supported");
     inputs.push_back(*v);
   }
+  bool allConstant = true, anyInt = false;
+  for (const Value *v : inputs) {
+    allConstant = allConstant && v->constant;
+    anyInt = anyInt || v->isInt;
+  }
+  if (anyInt && !allConstant)
+    return c.error("integer inputs with computed ones are not supported "
+                   "(integer tensors are only evaluated at import)");
   const std::vector<int64_t> &first = inputs[0]->shape;
   int64_t rank = static_cast<int64_t>(first.size());
   auto axis = c.attrInt("axis", 1);
@@ -232,6 +383,8 @@ Status convertConcat(Converter &c) {
     if (v->tensor >= 0 && !isIdentity(v->perm) && isIdentity(perm))
       perm = v->perm;
   }
+  if (allConstant)
+    return concatConstants(c, inputs, shape, a);
   std::vector<int32_t> tensors;
   for (const Value *v : inputs) {
     auto t = c.tensorIn(*v, perm);

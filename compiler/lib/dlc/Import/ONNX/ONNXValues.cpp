@@ -114,6 +114,87 @@ std::vector<float> permuteData(const std::vector<float> &data,
   return out;
 }
 
+//===----------------------------------------------------------------------===//
+// Constants
+//===----------------------------------------------------------------------===//
+
+Value intConstant(std::vector<int64_t> shape, std::vector<int64_t> data) {
+  Value v;
+  v.constant = v.isInt = true;
+  v.shape = std::move(shape);
+  v.ints = std::move(data);
+  return v;
+}
+
+Value floatConstant(std::vector<int64_t> shape, std::vector<float> data) {
+  Value v;
+  v.constant = true;
+  v.shape = std::move(shape);
+  v.floats = std::move(data);
+  return v;
+}
+
+Value gatherConstant(const Value &v, std::vector<int64_t> shape,
+                     const std::vector<int64_t> &source) {
+  if (v.isInt) {
+    std::vector<int64_t> data(source.size());
+    for (size_t i = 0; i < source.size(); ++i)
+      data[i] = v.ints[source[i]];
+    return intConstant(std::move(shape), std::move(data));
+  }
+  std::vector<float> data(source.size());
+  for (size_t i = 0; i < source.size(); ++i)
+    data[i] = v.floats[source[i]];
+  return floatConstant(std::move(shape), std::move(data));
+}
+
+std::vector<int64_t> stridesOf(const std::vector<int64_t> &shape) {
+  std::vector<int64_t> stride(shape.size(), 1);
+  for (size_t d = shape.size(); d-- > 1;)
+    stride[d - 1] = stride[d] * shape[d];
+  return stride;
+}
+
+bool broadcastShapes(const std::vector<int64_t> &a,
+                     const std::vector<int64_t> &b,
+                     std::vector<int64_t> &out) {
+  size_t rank = std::max(a.size(), b.size());
+  out.assign(rank, 1);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    if (da != db && da != 1 && db != 1)
+      return false;
+    // A 1 broadcasts to the other dim, 0 included.
+    out[i] = da == 1 ? db : da;
+  }
+  return true;
+}
+
+std::vector<int64_t> broadcastSource(const std::vector<int64_t> &from,
+                                     const std::vector<int64_t> &shape) {
+  size_t rank = shape.size(), lead = rank - from.size();
+  std::vector<int64_t> fromStride = stridesOf(from);
+  // Stride of each output dim in `from`: 0 where `from` is broadcast.
+  std::vector<int64_t> stride(rank, 0);
+  for (size_t d = lead; d < rank; ++d)
+    stride[d] = from[d - lead] == 1 ? 0 : fromStride[d - lead];
+  std::vector<int64_t> source(static_cast<size_t>(numElements(shape)));
+  std::vector<int64_t> index(rank, 0);
+  int64_t src = 0;
+  for (size_t o = 0; o < source.size(); ++o) {
+    source[o] = src;
+    for (size_t d = rank; d-- > 0;) {
+      src += stride[d];
+      if (++index[d] < shape[d])
+        break;
+      src -= stride[d] * shape[d];
+      index[d] = 0;
+    }
+  }
+  return source;
+}
+
 Status readTensorProto(const onnx::TensorProto &t, Value &out) {
   if (t.data_location() == onnx::TensorProto::EXTERNAL)
     return Status::error("tensor '" + t.name() +
@@ -223,11 +304,12 @@ StatusOr<int32_t> Converter::tensorIn(const Value &v, const Perm &wanted) {
     auto key = std::make_pair(&v, perm);
     if (auto it = weights_.find(key); cacheable && it != weights_.end())
       return it->second;
-    std::vector<float> data;
-    if (v.isInt)
-      data.assign(v.ints.begin(), v.ints.end());
-    else
-      data = permuteData(v.floats, v.shape, perm);
+    // An integer constant only becomes a tensor where an op takes it as
+    // float data (a weight that a model stores as integers).
+    std::vector<float> data =
+        v.isInt ? permuteData(std::vector<float>(v.ints.begin(), v.ints.end()),
+                              v.shape, perm)
+                : permuteData(v.floats, v.shape, perm);
     std::string name = valueName(v.name);
     if (!isIdentity(perm))
       name += "/relaid" + std::to_string(++uniqueCounter_);
