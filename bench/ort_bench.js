@@ -4,15 +4,19 @@
 //
 //   node ort_bench.js --threads T [--batches 1,64] [--iters 1:500,64:100]
 //                     [--warmup 20] [--dir build] [--check]
+//                     [--model FILE --shape C,H,W]
 //
 // One session per batch size on DIR/mnist_cnn_b<N>.onnx (static shapes, as dlc
-// specializes per batch), with intraOpNumThreads T, interOpNumThreads 1,
+// specializes per batch), or on FILE for every batch size (its input's first
+// dimension must be free; --shape gives the rest, random data), with
+// intraOpNumThreads T, interOpNumThreads 1,
 // executionMode 'sequential' and graphOptimizationLevel 'all'. Each timed run
 // is one synchronous run of the package's native session (which allocates the
 // output, as `dlc bench` does): the public `await session.run()` adds a
 // setImmediate hop through Node's event loop, several microseconds that are
 // not ONNX Runtime's work and would be 10-15% of its batch-1 latency. The
-// public API's median is reported too (public_median_ms); if the native
+// public API's median is reported too (public_median_ms, not with --model);
+// if the native
 // binding cannot be reached, the public API is timed instead (api: 'public').
 //
 // With --check, the batch-N session whose N matches DIR/check_x_nchw.npy must
@@ -26,7 +30,8 @@ const path = require('path');
 
 function parseArgs(argv) {
   const args = { threads: 1, batches: '1,64', iters: '1:500,8:200,64:100,256:50',
-                 warmup: 20, dir: path.join(__dirname, 'build'), check: false };
+                 warmup: 20, dir: path.join(__dirname, 'build'), check: false,
+                 model: '', shape: '' };
   for (let i = 2; i < argv.length; ++i) {
     const key = argv[i].replace(/^--/, '');
     if (key === 'check') { args.check = true; continue; }
@@ -96,7 +101,7 @@ async function main() {
   }
 
   for (const batch of args.batches.split(',').filter((b) => b).map(Number)) {
-    const file = path.join(args.dir, `mnist_cnn_b${batch}.onnx`);
+    const file = args.model || path.join(args.dir, `mnist_cnn_b${batch}.onnx`);
     const session = await ort.InferenceSession.create(file, options);
     const inputName = session.inputNames[0];
     const outputName = session.outputNames[0];
@@ -105,7 +110,9 @@ async function main() {
     const runOnce = nativeSession
       ? async (feeds) => nativeSession.run(feeds, fetches, {})
       : async (feeds) => session.run(feeds);
-    const shape = [batch, ...check ? check.shape.slice(1) : [1, 28, 28]];
+    const perImageShape = args.shape ? args.shape.split(',').map(Number)
+      : check ? check.shape.slice(1) : [1, 28, 28];
+    const shape = [batch, ...perImageShape];
     const perImage = shape.slice(1).reduce((a, b) => a * b, 1);
     const x = new Float32Array(batch * perImage);
     for (let i = 0; i < x.length; ++i) x[i] = Math.random();
@@ -141,7 +148,7 @@ async function main() {
     const ms = nativeSession
       ? await time((f) => nativeSession.run(f, fetches, {}))
       : await time((f) => session.run(f));
-    const publicMs = nativeSession ? await time((f) => session.run(f)) : ms;
+    const publicMs = nativeSession && !args.model ? await time((f) => session.run(f)) : ms;
     const median = percentile(ms, 0.5);
     console.log(JSON.stringify({ peer: 'onnxruntime', version, api: nativeSession ? 'native' : 'public',
                                  threads: args.threads, batch, iters, median_ms: median,
