@@ -2,12 +2,14 @@
 // runs one batch: the embedding use of dlc from another project. The model
 // is a dlc model (.fb), or an ONNX or TFLite file converted in memory first.
 // Inputs are a deterministic ramp; each output's shape and first values are
-// printed.
+// printed (RampIO.h).
 //
 //   jit_compile MODEL.{fb,onnx,tflite} [BATCH]
 #include "dlc/Compiler/Compiler.h"
 #include "dlc/Import/ONNXConverter.h"
 #include "dlc/Import/TFLiteConverter.h"
+
+#include "RampIO.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -58,40 +60,12 @@ int main(int argc, char **argv) {
     return fail(model.status());
 
   const dlc_model_desc &desc = (*model)->desc();
-  std::vector<dlc::HostTensor> inputs;
-  for (int32_t i = 0; i < desc.num_inputs; ++i) {
-    const dlc_tensor_desc &in = desc.inputs[i];
-    std::vector<int64_t> shape(in.shape, in.shape + in.rank);
-    if (!(in.flags & DLC_TENSOR_UNBATCHED) && !shape.empty())
-      shape[0] = batch;
-    auto tensor =
-        dlc::HostTensor::create(static_cast<dlc::DType>(in.dtype), shape);
-    if (!tensor.ok())
-      return fail(tensor.status());
-    if (tensor->dtype() != dlc::DType::F32) {
-      std::fprintf(stderr, "error: input '%s' is not a float tensor\n",
-                   in.name);
-      return 1;
-    }
-    float *data = tensor->data<float>();
-    for (int64_t k = 0; k < tensor->numElements(); ++k)
-      data[k] = static_cast<float>(k % 13) / 13.0f;
-    inputs.push_back(std::move(*tensor));
-  }
-  auto outputs = (*model)->run(inputs);
+  auto inputs = rampInputs(desc, batch);
+  if (!inputs.ok())
+    return fail(inputs.status());
+  auto outputs = (*model)->run(*inputs);
   if (!outputs.ok())
     return fail(outputs.status());
-  for (int32_t i = 0; i < desc.num_outputs; ++i) {
-    const dlc::HostTensor &out = (*outputs)[size_t(i)];
-    std::printf("%s: [", desc.outputs[i].name);
-    for (size_t d = 0; d < out.shape().size(); ++d)
-      std::printf("%s%lld", d ? ", " : "",
-                  static_cast<long long>(out.shape()[d]));
-    std::printf("]");
-    if (out.dtype() == dlc::DType::F32)
-      for (int64_t k = 0; k < out.numElements() && k < 4; ++k)
-        std::printf(" %.5f", double(out.data<float>()[k]));
-    std::printf("\n");
-  }
+  printOutputs(desc, *outputs);
   return 0;
 }

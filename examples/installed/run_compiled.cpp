@@ -6,6 +6,8 @@
 #include "dlc/runtime/CompiledModel.h"
 #include "dlc/runtime/HostTensor.h"
 
+#include "RampIO.h"
+
 #include <cstdio>
 #include <cstdlib>
 #include <vector>
@@ -22,40 +24,16 @@ int main(int argc, char **argv) {
   }
   const dlc_model_desc &desc = (*model)->desc();
   int64_t batch = argc == 3 ? std::atoll(argv[2]) : desc.batch_size;
-  std::vector<dlc::HostTensor> inputs;
-  for (int32_t i = 0; i < desc.num_inputs; ++i) {
-    const dlc_tensor_desc &in = desc.inputs[i];
-    std::vector<int64_t> shape(in.shape, in.shape + in.rank);
-    if (!(in.flags & DLC_TENSOR_UNBATCHED) && !shape.empty())
-      shape[0] = batch;
-    auto tensor =
-        dlc::HostTensor::create(static_cast<dlc::DType>(in.dtype), shape);
-    if (!tensor.ok() || tensor->dtype() != dlc::DType::F32) {
-      std::fprintf(stderr, "error: input '%s' is not a float tensor\n",
-                   in.name);
-      return 1;
-    }
-    float *data = tensor->data<float>();
-    for (int64_t k = 0; k < tensor->numElements(); ++k)
-      data[k] = static_cast<float>(k % 17) / 17.0f;
-    inputs.push_back(std::move(*tensor));
+  auto inputs = rampInputs(desc, batch);
+  if (!inputs.ok()) {
+    std::fprintf(stderr, "error: %s\n", inputs.status().message().c_str());
+    return 1;
   }
-  auto outputs = (*model)->run(inputs);
+  auto outputs = (*model)->run(*inputs);
   if (!outputs.ok()) {
     std::fprintf(stderr, "error: %s\n", outputs.status().message().c_str());
     return 1;
   }
-  for (int32_t i = 0; i < desc.num_outputs; ++i) {
-    const dlc::HostTensor &out = (*outputs)[size_t(i)];
-    std::printf("%s: [", desc.outputs[i].name);
-    for (size_t d = 0; d < out.shape().size(); ++d)
-      std::printf("%s%lld", d ? ", " : "",
-                  static_cast<long long>(out.shape()[d]));
-    std::printf("]");
-    if (out.dtype() == dlc::DType::F32)
-      for (int64_t k = 0; k < out.numElements() && k < 4; ++k)
-        std::printf(" %.5f", double(out.data<float>()[k]));
-    std::printf("\n");
-  }
+  printOutputs(desc, *outputs);
   return 0;
 }
