@@ -21,10 +21,11 @@ func.func @conv1_pool(%act: tensor<1x26x26x32xf32>) -> tensor<1x13x13x32xf32> {
 // -----
 
 // conv2: the pool reads 10 of the 11 conv columns; 64 channels are tiled by
-// 32 (two vectors), and 10 columns x 2 vectors = 20 accumulators fit. A
-// pool of 64 channels or fewer keeps them in one task.
+// 32 (two vectors), and 10 columns x 2 vectors = 20 accumulators fit. Its
+// 5 pooled rows at batch 1 are too few tasks for the threads, so each task
+// takes 32 of the 64 channels (10 tasks).
 // CHECK-LABEL: func.func @conv2_pool
-// CHECK: dlc.tiling = #dlc.tiling<outer = [1, 1, 0, 0], inner = [1, 1, 10, 32]>
+// CHECK: dlc.tiling = #dlc.tiling<outer = [1, 1, 0, 32], inner = [1, 1, 10, 32]>
 func.func @conv2_pool(%act: tensor<1x11x11x64xf32>) -> tensor<1x5x5x64xf32> {
   %ninf = arith.constant 0xFF800000 : f32
   %e = tensor.empty() : tensor<1x5x5x64xf32>
@@ -145,9 +146,10 @@ func.func @batched_filter_grad_conv(%x: tensor<32x13x13x64xf32>, %dy: tensor<11x
 // the whole reduction would be 14 accumulators x 512 channels = 7168
 // multiply-adds in one step; the input channels are looped over in blocks
 // of 32 (448 unrolled multiply-adds, under the 512 that keep LLVM's work
-// per kernel small).
+// per kernel small). Its 7 output rows make 7 tasks at batch 1: blocks of
+// 128 output channels make 28.
 // CHECK-LABEL: func.func @deep_conv
-// CHECK: dlc.tiling = #dlc.tiling<outer = [1, 1, 0, 0], inner = [1, 1, 7, 32], reduction = [1, 1, 32], outer_reduction = [1, 0, 0]>
+// CHECK: dlc.tiling = #dlc.tiling<outer = [1, 1, 0, 128], inner = [1, 1, 7, 32], reduction = [1, 1, 32], outer_reduction = [1, 0, 0]>
 func.func @deep_conv(%x: tensor<1x9x9x512xf32>, %w: tensor<3x3x512x512xf32>) -> tensor<1x7x7x512xf32> {
   %z = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<1x7x7x512xf32>
@@ -164,7 +166,7 @@ func.func @deep_conv(%x: tensor<1x9x9x512xf32>, %w: tensor<3x3x512x512xf32>) -> 
 // sums), so there is no outer_reduction.
 // CHECK-LABEL: func.func @deep_conv_relu
 // CHECK: linalg.generic
-// CHECK-SAME: dlc.tiling = #dlc.tiling<outer = [1, 1, 0, 0], inner = [1, 1, 7, 32], reduction = [1, 1, 32]>
+// CHECK-SAME: dlc.tiling = #dlc.tiling<outer = [1, 1, 0, 128], inner = [1, 1, 7, 32], reduction = [1, 1, 32]>
 #id = affine_map<(n, h, w, c) -> (n, h, w, c)>
 func.func @deep_conv_relu(%x: tensor<1x9x9x512xf32>, %w: tensor<3x3x512x512xf32>) -> tensor<1x7x7x512xf32> {
   %z = arith.constant 0.0 : f32
@@ -274,7 +276,7 @@ module attributes {dlc.target = #dlc.target<cpu = "haswell", features = "", vect
 // that a step (12 accumulators x 32 channels) stays within 512
 // multiply-adds.
 // CHECK-LABEL: func.func @avx2_deep_conv
-// CHECK: dlc.tiling = #dlc.tiling<outer = [1, 1, 0, 0], inner = [1, 1, 6, 16], reduction = [1, 1, 32], outer_reduction = [1, 0, 0]>
+// CHECK: dlc.tiling = #dlc.tiling<outer = [1, 1, 0, 128], inner = [1, 1, 6, 16], reduction = [1, 1, 32], outer_reduction = [1, 0, 0]>
 module attributes {dlc.target = #dlc.target<cpu = "haswell", features = "", vectorBits = 256, vectorRegisters = 16>} {
   func.func @avx2_deep_conv(%x: tensor<1x14x14x256xf32>, %w: tensor<3x3x256x256xf32>) -> tensor<1x12x12x256xf32> {
     %z = arith.constant 0.0 : f32

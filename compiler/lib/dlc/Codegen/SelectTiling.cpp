@@ -157,6 +157,10 @@ struct TileChoice {
 /// 32 channels: 1.8 -> 3.3 ms).
 constexpr int64_t kMaxChannelsForUnrolledRows = 8;
 
+/// Fewer tasks than this leave threads idle at the end of a layer: layers
+/// with few output rows split their channels among tasks too.
+constexpr int64_t kMinTasks = 16;
+
 /// A "filter" this large (bytes) is not re-read from memory by every task.
 constexpr int64_t kMaxStreamedFilterBytes = 512 * 1024;
 
@@ -268,6 +272,19 @@ TileChoice chooseConvTiles(linalg::LinalgOp op, RankedTensorType type,
   int64_t taskChannels = 0;
   if (dlc::isPool(op) && channels > 4 * r.lanes)
     taskChannels = tileF;
+  // A layer with few output rows (ResNet's last stage: 7) has few tasks,
+  // and the threads idle at the end of it (7 tasks on 2 threads run as
+  // 4 + 3). Blocks of output channels multiply the tasks; each re-reads the
+  // layer's few input rows and reads only its share of the filter.
+  int64_t tasks = type.getDimSize(0) / tileN * type.getDimSize(1);
+  if (taskChannels == 0 && tasks < kMinTasks && channels % tileF == 0) {
+    int64_t blocks = channels / tileF;
+    int64_t wanted = llvm::divideCeil(kMinTasks, tasks);
+    int64_t perTask =
+        largestDivisorAtMost(blocks, std::max<int64_t>(1, blocks / wanted));
+    if (perTask < blocks)
+      taskChannels = perTask * tileF;
+  }
   return {{tileN, 1, 0, taskChannels},
           {tileN, 1, tileW, tileF},
           {1, tileKW, tileC},
@@ -336,6 +353,14 @@ struct SelectTilingPass
         choice.outer.assign(outerTiles.begin(), outerTiles.end());
       if (fits(innerTiles))
         choice.inner.assign(innerTiles.begin(), innerTiles.end());
+      // Inner tiles given alone: the heuristic's channel blocks per task were
+      // sized for its own register tile; a task must hold whole ones.
+      if (fits(innerTiles) && !fits(outerTiles))
+        for (size_t d = 1; d < choice.outer.size(); ++d) {
+          int64_t o = choice.outer[d], i = choice.inner[d];
+          if (o != 0 && (i == 0 || i > o || o % i != 0))
+            choice.outer[d] = 0;
+        }
       // Through the generated (non-template) getChecked: the attribute's
       // storage is defined in the dialect's library only.
       auto emitError = [&] { return op->emitOpError(); };
