@@ -115,3 +115,25 @@ func.func @partial_tile(%out: memref<20x3xf32>, %x: f32) {
   }
   return
 }
+
+// -----
+
+// A whole-buffer elementwise op (a residual addition) runs as one task per
+// row; a small one stays a single call.
+// CHECK-LABEL: func.func @residual_add
+// CHECK: scf.for %[[T:.*]] = %{{.*}} to %c56 step %{{.*}} {
+// CHECK-DAG: %[[A:.*]] = memref.subview %arg0[0, %[[T]], 0, 0] [1, 1, 56, 64] [1, 1, 1, 1]
+// CHECK-DAG: %[[B:.*]] = memref.subview %arg1[0, %[[T]], 0, 0] [1, 1, 56, 64] [1, 1, 1, 1]
+// CHECK-DAG: %[[C:.*]] = memref.subview %arg2[0, %[[T]], 0, 0] [1, 1, 56, 64] [1, 1, 1, 1]
+// CHECK: linalg.add ins(%[[A]], %[[B]] : {{.*}}) outs(%[[C]] : {{.*}})
+// CHECK: } {dlc.parallel_tasks}
+// CHECK: linalg.add ins(%arg3, %arg3 : memref<8x8xf32>, memref<8x8xf32>)
+// CHECK-NOT: dlc.parallel_tasks
+func.func @residual_add(%a: memref<1x56x56x64xf32>, %b: memref<1x56x56x64xf32>,
+                        %c: memref<1x56x56x64xf32>, %small: memref<8x8xf32>) {
+  linalg.add ins(%a, %b : memref<1x56x56x64xf32>, memref<1x56x56x64xf32>)
+             outs(%c : memref<1x56x56x64xf32>)
+  linalg.add ins(%small, %small : memref<8x8xf32>, memref<8x8xf32>)
+             outs(%small : memref<8x8xf32>)
+  return
+}

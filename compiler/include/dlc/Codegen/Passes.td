@@ -352,6 +352,10 @@ def DlcFormParallelTasks :
     largest size interval arithmetic gives it and a `memref.view` of its
     actual size; one without a bound keeps the forall sequential.
     Other foralls are left to `scf-forall-to-for` (they run sequentially).
+    Elementwise linalg ops over whole, same-shaped buffers in the function
+    body (a residual addition, a ReLU that could not be fused; 64K elements
+    or more) become tagged loops too, one slice of their first dimension
+    longer than 1 per task.
     `dlc-outline-tasks` and `dlc-lower-task-dispatch` then hand the tasks
     to the runtime's thread pool.
 

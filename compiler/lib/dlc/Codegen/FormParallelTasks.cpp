@@ -288,6 +288,69 @@ void privatizeAllocations(scf::ForOp loop,
   }
 }
 
+/// Whole-buffer elementwise ops smaller than this (elements) stay one call:
+/// handing out tasks costs a few microseconds.
+constexpr int64_t kMinElementsForTasks = 1 << 16;
+
+/// The dimension along which `op`, an elementwise linalg op over whole
+/// buffers (a residual addition, a ReLU that could not be fused, a fill),
+/// splits into tasks: the first with two or more elements; nullopt if the op
+/// is not elementwise over same-shaped, statically shaped buffers or is
+/// too small to be worth it.
+std::optional<int64_t> taskDimension(linalg::LinalgOp op) {
+  if (!op.hasPureBufferSemantics() ||
+      op.getNumLoops() != op.getNumParallelLoops() || op.getNumLoops() == 0)
+    return std::nullopt;
+  ArrayRef<int64_t> shape;
+  for (OpOperand &operand : op->getOpOperands()) {
+    auto type = dyn_cast<MemRefType>(operand.get().getType());
+    if (!type)
+      continue;
+    if (!type.hasStaticShape() ||
+        !op.getMatchingIndexingMap(&operand).isIdentity() ||
+        (!shape.empty() && type.getShape() != shape))
+      return std::nullopt;
+    shape = type.getShape();
+  }
+  if (shape.empty() || ShapedType::getNumElements(shape) < kMinElementsForTasks)
+    return std::nullopt;
+  for (auto [d, extent] : llvm::enumerate(shape))
+    if (extent >= 2)
+      return int64_t(d);
+  return std::nullopt;
+}
+
+/// Replaces `op` by a tagged task loop running it on one slice (index
+/// `%task` of dimension `dim`) of every buffer per task.
+void splitIntoTasks(linalg::LinalgOp op, int64_t dim) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  ArrayRef<int64_t> shape;
+  for (Value v : op->getOperands())
+    if (auto type = dyn_cast<MemRefType>(v.getType()))
+      shape = type.getShape();
+  auto index = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  auto loop = scf::ForOp::create(b, loc, index(0), index(shape[dim]),
+                                 index(1));
+  loop->setAttr(dlc::kParallelTasksAttr, b.getUnitAttr());
+  b.setInsertionPoint(loop.getBody()->getTerminator());
+  SmallVector<OpFoldResult> offsets(shape.size(), b.getIndexAttr(0));
+  offsets[dim] = loop.getInductionVar();
+  SmallVector<OpFoldResult> sizes, strides(shape.size(), b.getIndexAttr(1));
+  for (int64_t extent : shape)
+    sizes.push_back(b.getIndexAttr(extent));
+  sizes[dim] = b.getIndexAttr(1);
+  IRMapping mapping;
+  for (Value v : op->getOperands())
+    if (isa<MemRefType>(v.getType()) && !mapping.contains(v))
+      mapping.map(v, memref::SubViewOp::create(b, loc, v, offsets, sizes,
+                                               strides));
+  b.clone(*op, mapping);
+  op->erase();
+}
+
 struct FormParallelTasksPass
     : public dlc::impl::DlcFormParallelTasksBase<FormParallelTasksPass> {
   using DlcFormParallelTasksBase::DlcFormParallelTasksBase;
@@ -300,6 +363,19 @@ struct FormParallelTasksPass
       foralls.push_back(forall);
       return WalkResult::skip();
     });
+    // Whole-buffer elementwise ops in the function body (not tiled, so not
+    // foralls) become tasks too.
+    if (getOperation().isExternal())
+      return;
+    SmallVector<std::pair<linalg::LinalgOp, int64_t>> elementwise;
+    for (Operation &op : getOperation().getBody().front())
+      if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
+        if (std::optional<int64_t> dim = taskDimension(linalgOp))
+          elementwise.push_back({linalgOp, *dim});
+    if (maxPrivateBytes > 0)
+      for (auto [op, dim] : elementwise)
+        splitIntoTasks(op, dim);
+
     for (scf::ForallOp forall : foralls) {
       if (forall.getNumResults() != 0 || !forall.getOutputs().empty())
         continue;
