@@ -29,10 +29,12 @@ OP_TYPES = [
     "GLOBAL_AVG_POOL", "RESHAPE", "FLATTEN", "TRANSPOSE", "CONCAT", "PAD", "ADD",
     "SUB", "MUL", "DIV", "RELU", "RELU6", "LEAKY_RELU", "SIGMOID", "TANH",
     "SOFTMAX", "LOG_SOFTMAX", "BATCH_NORM", "DROPOUT", "CLIP", "BATCH_MATMUL",
+    "SQRT", "ERF", "EXP", "LOG",
 ]
 DTYPES = ["FLOAT32", "INT32", "INT64", "UINT8"]
 PADDINGS = ["VALID", "SAME", "EXPLICIT"]
-ACTIVATIONS = ["NONE", "RELU", "RELU6", "LEAKY_RELU", "SIGMOID", "TANH"]
+ACTIVATIONS = ["NONE", "RELU", "RELU6", "LEAKY_RELU", "SIGMOID", "TANH",
+               "SQRT", "ERF", "EXP", "LOG"]
 
 # OpOptions union: member index -> (name, [(field, struct format, default)]),
 # fields listed in id order. Enum-valued fields are decoded below.

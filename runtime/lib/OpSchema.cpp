@@ -31,6 +31,18 @@ template <class Enum> Status enumInRange(const char *field, Enum v) {
   return inRange(field, int64_t(v), int64_t(Enum::MIN), int64_t(Enum::MAX));
 }
 
+/// A fused activation is one of NONE..TANH: the later Activation values name
+/// the elementwise math ops, and training differentiates a fused activation
+/// from the op's output, which erf's derivative cannot be written in.
+Status fusedActivation(fb::Activation act) {
+  if (int(act) > int(fb::Activation::TANH) &&
+      int(act) <= int(fb::Activation::MAX))
+    return Status::error(std::string("activation ") +
+                         fb::EnumNameActivation(act) +
+                         " cannot be fused; use the standalone op");
+  return enumInRange("activation", act);
+}
+
 /// The window fields shared by Conv2DOptions and DepthwiseConv2DOptions.
 template <class ConvOptions> Status checkConv(const ConvOptions &o) {
   DLC_RETURN_IF_ERROR(inRange("stride_h", o.stride_h(), 1, kMaxWindowParam));
@@ -45,7 +57,7 @@ template <class ConvOptions> Status checkConv(const ConvOptions &o) {
       inRange("pad_bottom", o.pad_bottom(), 0, kMaxWindowParam));
   DLC_RETURN_IF_ERROR(inRange("pad_left", o.pad_left(), 0, kMaxWindowParam));
   DLC_RETURN_IF_ERROR(inRange("pad_right", o.pad_right(), 0, kMaxWindowParam));
-  DLC_RETURN_IF_ERROR(enumInRange("activation", o.activation()));
+  DLC_RETURN_IF_ERROR(fusedActivation(o.activation()));
   return finite("leaky_alpha", o.leaky_alpha());
 }
 
@@ -135,7 +147,7 @@ Status checkValues(const fb::Operator &op) {
     return checkPool(*op.options_as_Pool2DOptions());
   case OpOptions::DenseOptions: {
     const auto *o = op.options_as_DenseOptions();
-    DLC_RETURN_IF_ERROR(enumInRange("activation", o->activation()));
+    DLC_RETURN_IF_ERROR(fusedActivation(o->activation()));
     return finite("leaky_alpha", o->leaky_alpha());
   }
   case OpOptions::ReshapeOptions:
@@ -249,6 +261,10 @@ OpSchema opSchema(OpType type) {
   case OpType::RELU6:
   case OpType::SIGMOID:
   case OpType::TANH:
+  case OpType::SQRT:
+  case OpType::ERF:
+  case OpType::EXP:
+  case OpType::LOG:
     break;
   }
   return s;

@@ -28,6 +28,18 @@ func.func @scalar(%x: f32) -> f32 {
 
 // -----
 
+// erf (GELU) too: a rational approximation, no call to erff.
+// CHECK-LABEL: func.func @erf
+// CHECK-NOT: math.erf
+// CHECK: arith.divf
+// CHECK: return
+func.func @erf(%x: vector<8xf32>) -> vector<8xf32> {
+  %e = math.erf %x : vector<8xf32>
+  return %e : vector<8xf32>
+}
+
+// -----
+
 // Functions with exact lowerings are left alone.
 // CHECK-LABEL: func.func @untouched
 // CHECK: math.sqrt

@@ -208,6 +208,23 @@ func.func @activation_grad(%y: tensor<4x8xf32>, %dy: tensor<4x8xf32>) -> tensor<
 
 // -----
 
+// From the output: sqrt' = 0.5 / y, log' = e^-y.
+// CHECK-LABEL: func.func @activation_grad_sqrt_log
+// CHECK: ^bb0(%[[Y:.+]]: f32, %[[DY:.+]]: f32, %{{.+}}: f32):
+// CHECK: %[[D:.+]] = arith.divf %{{.*}}, %[[Y]]
+// CHECK: arith.mulf %[[DY]], %[[D]]
+// CHECK: ^bb0(%[[Y2:.+]]: f32, %[[DY2:.+]]: f32, %{{.+}}: f32):
+// CHECK: %[[N:.+]] = arith.negf %[[Y2]]
+// CHECK: %[[E:.+]] = math.exp %[[N]]
+// CHECK: arith.mulf %[[DY2]], %[[E]]
+func.func @activation_grad_sqrt_log(%y: tensor<4x8xf32>, %dy: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
+  %0 = dlc.activation_grad %y, %dy {activation = #dlc.activation<sqrt>} : tensor<4x8xf32>
+  %1 = dlc.activation_grad %y, %dy {activation = #dlc.activation<log>} : tensor<4x8xf32>
+  return %0, %1 : tensor<4x8xf32>, tensor<4x8xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @softmax_grad
 // CHECK: %[[S:.+]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}} outs(%{{.*}} : tensor<4xf32>)
 // CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]{{.*}} ins(%{{.*}}, %{{.*}}, %[[S]] : tensor<4x10xf32>, tensor<4x10xf32>, tensor<4xf32>)

@@ -400,6 +400,21 @@ func.func @tanh(%x: tensor<4xf32>) -> tensor<4xf32> {
 
 // -----
 
+// CHECK-LABEL: func.func @math
+// CHECK: math.sqrt
+// CHECK: math.erf
+// CHECK: math.exp
+// CHECK: math.log
+func.func @math(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = dlc.sqrt %x : tensor<4xf32>
+  %1 = dlc.erf %0 : tensor<4xf32>
+  %2 = dlc.exp %1 : tensor<4xf32>
+  %3 = dlc.log %2 : tensor<4xf32>
+  return %3 : tensor<4xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @clip
 // CHECK: linalg.generic
 // CHECK: %[[LO:.+]] = arith.constant -1.000000e+00 : f32

@@ -1,6 +1,7 @@
 // ADD/SUB/MUL/DIV with NumPy broadcasting (graph inputs and constants on
 // either side, rank differences, size-1 dims on both sides), and the
-// standalone activations RELU, RELU6, LEAKY_RELU, SIGMOID, TANH and CLIP.
+// standalone activations RELU, RELU6, LEAKY_RELU, SIGMOID, TANH and CLIP,
+// and the math functions SQRT, ERF, EXP and LOG.
 #include "E2ETestUtil.h"
 
 #include <cmath>
@@ -172,6 +173,65 @@ TEST(Activation, Sweep) {
     check.hi = 12.0f;
     EXPECT_TRUE(matchesReference(b, check, rng)) << "model " << model;
   }
+}
+
+const std::vector<fb::OpType> kMathOps = {fb::OpType::SQRT, fb::OpType::ERF,
+                                          fb::OpType::EXP, fb::OpType::LOG};
+
+/// SQRT, ERF, EXP and LOG, whose codegen is inline approximations (erf, exp,
+/// log) or one instruction (sqrt), never libm. SQRT and LOG get positive
+/// inputs only (from 1e-3 up, across several octaves); ERF gets both its
+/// linear middle and its saturated tails; EXP spans results from about 1e-9
+/// to 1e9. The bound is tighter than the default: 1e-5 of max(1, |want|).
+TEST(Activation, MathSweep) {
+  Random rng(testSeed());
+  for (int model = 0; model < 3; ++model) {
+    ModelBuilder b("math_sweep");
+    for (int c = 0; c < 8; ++c) {
+      std::vector<int64_t> shape = {-1};
+      int64_t rank = rng.intIn(1, 4);
+      for (int64_t d = 0; d < rank; ++d)
+        shape.push_back(rng.pick(std::vector<int64_t>{1, 2, 3, 7, 16, 17}));
+      fb::OpType type = kMathOps[size_t(c % 4)];
+      std::string name = std::string(fb::EnumNameOpType(type)) + " " +
+                         str(shape) + " #" + std::to_string(c);
+      int32_t x = b.addInput("x" + std::to_string(c), shape);
+      b.markOutput(b.unary(type, name, x));
+    }
+    CheckOptions check;
+    check.family = "math";
+    check.compile.batchSize = rng.pick(std::vector<int64_t>{1, 2, 5});
+    check.runBatches = {check.compile.batchSize, 3};
+    check.tolerance = 1e-5;
+    // Input c feeds kMathOps[c % 4].
+    check.sample = [](Random &r, size_t input) {
+      switch (kMathOps[input % 4]) {
+      case fb::OpType::SQRT:
+      case fb::OpType::LOG:
+        return std::exp2(r.uniform(-10.0f, 7.0f));
+      case fb::OpType::ERF:
+        return r.uniform(-5.0f, 5.0f);
+      default:
+        return r.uniform(-20.0f, 20.0f);
+      }
+    };
+    EXPECT_TRUE(matchesReference(b, check, rng)) << "model " << model;
+  }
+}
+
+/// The compiled code of the math ops calls no libm function: a .so must not
+/// need its host to have loaded libm, and a call would stop vectorization.
+TEST(Activation, MathNeedsNoLibm) {
+  ModelBuilder b("math_no_libm");
+  int32_t x = b.addInput("x", {-1, 64});
+  for (fb::OpType type : kMathOps)
+    b.markOutput(b.unary(type, fb::EnumNameOpType(type), x));
+  CompileOptions options;
+  options.batchSize = 4;
+  std::string ir;
+  ASSERT_TRUE(compileToText(b, options, EmitKind::LLVMIR, ir));
+  for (const char *fn : {"@sqrtf", "@erff", "@expf", "@logf", "@fmaf"})
+    EXPECT_EQ(countOf(ir, fn), 0) << fn << " is called:\n" << ir;
 }
 
 /// Activations applied to a computed value (an ADD), so they stay separate

@@ -293,6 +293,40 @@ TEST(TrainGraph, ElementwiseBroadcastAndShapeOps) {
   net.train(adaptive(loss, fb::Optimizer::RMSPROP, 1e-3f));
 }
 
+// The math functions as a transformer block uses them: GELU
+// (x/2 (1 + erf(x / sqrt 2))), an RMS-style normalization by
+// sqrt(x^2 + 0.5), then log(exp(tanh(.)) + 0.5); sqrt and log see positive
+// arguments only. erf is differentiated from its input, the others from
+// their output (activation_grad).
+TEST(TrainGraph, MathFunctions) {
+  Random rng(testSeed());
+  using T = fb::OpType;
+  Net net(rng, {6});
+  ModelBuilder &b = net.builder();
+  auto constant = [&](const std::string &name, float v) {
+    return net.constant(name, {1}, v, v);
+  };
+  int32_t h = net.dense("fc1", net.x(), 8);
+  int32_t erf =
+      b.unary(T::ERF, "erf",
+              b.binary(T::MUL, "scaled", h, constant("rsqrt2", 0.70710678f)));
+  int32_t gelu = b.binary(
+      T::MUL, "gelu", b.binary(T::MUL, "half", h, constant("half", 0.5f)),
+      b.binary(T::ADD, "one_plus", erf, constant("one", 1.0f)));
+  int32_t rms =
+      b.unary(T::SQRT, "sqrt",
+              b.binary(T::ADD, "eps", b.binary(T::MUL, "square", gelu, gelu),
+                       constant("eps_value", 0.5f)));
+  int32_t n = b.binary(T::DIV, "normalized", gelu, rms);
+  int32_t e = b.unary(T::EXP, "exp", b.unary(T::TANH, "tanh", n));
+  int32_t l = b.unary(T::LOG, "log",
+                      b.binary(T::ADD, "shift", e, constant("offset", 0.5f)));
+  net.output(b.softmax("softmax", net.dense("fc2", l, 3)));
+  const fb::Loss loss = fb::Loss::CATEGORICAL_CROSSENTROPY;
+  net.trainBothWays(sgd(loss, 0.05f, 0.9f, false, 0.0f));
+  net.train(adaptive(loss, fb::Optimizer::ADAGRAD, 0.05f));
+}
+
 // softmax and log_softmax in the middle of the model, clip(0, 6), relu6,
 // and the mean squared error on a linear output.
 TEST(TrainGraph, SoftmaxInTheMiddleAndMse) {

@@ -35,13 +35,17 @@ std::vector<Tensor> compileAndRun(const std::string &body,
 
 TEST(ActivationGrad, EachActivation) {
   Random rng(testSeed());
-  const char *names[] = {"relu", "relu6", "leaky_relu", "sigmoid", "tanh"};
-  for (int act = 0; act < 5; ++act) {
+  const char *names[] = {"relu", "relu6", "leaky_relu", "sigmoid",
+                         "tanh", "sqrt", "exp",        "log"};
+  for (int act = 0; act < 8; ++act) {
     std::vector<int64_t> shape = randomShape(rng, 1, 4);
-    // Outputs in the activation's range, zeros and sixes included.
+    // Outputs in the activation's range, zeros and sixes included; sqrt and
+    // exp have positive outputs only (0.5 / y and y are their slopes).
     Tensor y = Tensor::random(rng, shape, act == 1 ? 0 : -1, act == 1 ? 7 : 1);
+    if (act == 5 || act == 6)
+      y = Tensor::random(rng, shape, 0.05f, 4);
     for (float &v : y.f)
-      if (rng.coin(0.2))
+      if (act < 5 && rng.coin(0.2))
         v = act == 1 && rng.coin() ? 6.0f : 0.0f;
     Tensor dy = Tensor::random(rng, shape);
     std::vector<double> want;
@@ -53,6 +57,9 @@ TEST(ActivationGrad, EachActivation) {
       case 2: d = v > 0 ? 1 : 0.25; break;
       case 3: d = v * (1 - v); break;
       case 4: d = 1 - v * v; break;
+      case 5: d = 0.5 / v; break;
+      case 6: d = v; break;
+      case 7: d = std::exp(-v); break;
       }
       want.push_back(dy.f[i] * d);
     }

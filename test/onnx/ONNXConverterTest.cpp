@@ -237,9 +237,9 @@ TEST(ONNXErrors, UnsupportedOpNamesNodeAndType) {
   Graph g;
   g.input("x", {1, 4});
   g.node("Relu", {"x"}, {"r"});
-  g.node("Erf", {"r"}, {"y"}, "my_erf");
+  g.node("Sin", {"r"}, {"y"}, "my_sin");
   g.output("y");
-  EXPECT_EQ(convertError(g), "model.onnx: node 1 (Erf 'my_erf'): op type Erf "
+  EXPECT_EQ(convertError(g), "model.onnx: node 1 (Sin 'my_sin'): op type Sin "
                              "(opset 13) is not supported");
 }
 
@@ -723,6 +723,169 @@ TEST(ONNXCompiled, HardSigmoidAndHardSwish) {
       EXPECT_NEAR(y[i], want, 1e-6f) << (swish ? "HardSwish" : "HardSigmoid")
                                      << " at " << i << ", x = " << xs[i];
     }
+  }
+}
+
+// Sqrt, Erf, Exp and Log on an NCHW input (so in the NHWC layout inside),
+// against the C library within 1e-5 of max(1, |want|). Sqrt and Log get
+// positive inputs only.
+TEST(ONNXCompiled, SqrtErfExpLog) {
+  const std::vector<int64_t> shape = {2, 3, 4, 5};
+  std::vector<float> xs = ramp(2 * 3 * 4 * 5, 1.1f);
+  struct Case {
+    const char *op;
+    double (*fn)(double);
+    bool positive;
+  };
+  const Case cases[] = {{"Sqrt", [](double v) { return std::sqrt(v); }, true},
+                        {"Erf", [](double v) { return std::erf(v); }, false},
+                        {"Exp", [](double v) { return std::exp(v); }, false},
+                        {"Log", [](double v) { return std::log(v); }, true}};
+  for (const Case &k : cases) {
+    Graph g;
+    g.input("x", shape);
+    g.node(k.op, {"x"}, {"y"});
+    g.output("y");
+    std::unique_ptr<CompiledModel> model = compileGraph(g, 2);
+    ASSERT_TRUE(model) << k.op;
+    std::vector<float> in = xs;
+    if (k.positive)
+      for (size_t i = 0; i < in.size(); ++i)
+        in[i] = std::fabs(in[i]) + 0.01f * float(i + 1);
+    std::vector<float> y = runOne(*model, shape, in);
+    ASSERT_EQ(y.size(), in.size());
+    for (size_t i = 0; i < in.size(); ++i) {
+      double want = k.fn(in[i]);
+      EXPECT_NEAR(y[i], want, 1e-5 * std::max(1.0, std::fabs(want)))
+          << k.op << " at " << i << ", x = " << in[i];
+    }
+  }
+}
+
+// Pow by a constant exponent on a graph input, each form of it: no op for
+// 1, Muls by repeated squaring for integers (a Div after them for negative
+// ones), Sqrt for 0.5, and exp(p log x) for other exponents; an int64
+// exponent too. Integer powers see negative bases, the others positive
+// ones only (pow itself is NaN for a negative base there).
+TEST(ONNXCompiled, PowByConstantExponents) {
+  struct Case {
+    float exponent;
+    bool asInt;
+    fb::OpType op;
+    int count;
+  };
+  const Case cases[] = {{1.0f, false, fb::OpType::MUL, 0},
+                        {2.0f, false, fb::OpType::MUL, 1},
+                        {2.0f, true, fb::OpType::MUL, 1},
+                        {3.0f, false, fb::OpType::MUL, 2},
+                        {16.0f, true, fb::OpType::MUL, 4},
+                        {0.5f, false, fb::OpType::SQRT, 1},
+                        {-1.0f, false, fb::OpType::DIV, 1},
+                        {-3.0f, false, fb::OpType::MUL, 2},
+                        {2.5f, false, fb::OpType::EXP, 1},
+                        {-0.75f, false, fb::OpType::LOG, 1}};
+  const std::vector<int64_t> shape = {2, 6};
+  for (const Case &k : cases) {
+    Graph g;
+    g.input("x", shape);
+    if (k.asInt) {
+      onnx::NodeProto *c = g.node("Constant", {}, {"e"});
+      auto *a = c->add_attribute();
+      a->set_name("value");
+      a->set_type(onnx::AttributeProto::TENSOR);
+      a->mutable_t()->set_data_type(onnx::TensorProto::INT64);
+      a->mutable_t()->add_int64_data(int64_t(k.exponent));
+    } else {
+      g.weight("e", {}, {k.exponent});
+    }
+    g.node("Pow", {"x", "e"}, {"y"});
+    g.output("y");
+    std::unique_ptr<ModelFile> file = open(g.convert());
+    ASSERT_TRUE(file);
+    EXPECT_EQ(countOps(*file, k.op), k.count) << "exponent " << k.exponent;
+    std::unique_ptr<CompiledModel> model = compileGraph(g, 2);
+    ASSERT_TRUE(model);
+    // Values of magnitude 0.25 to 1.6 (x^16 stays below 2e3); negative
+    // ones only for integer exponents.
+    bool integer = k.exponent == std::trunc(k.exponent);
+    std::vector<float> xs = ramp(12, 0.45f);
+    for (size_t i = 0; i < xs.size(); ++i) {
+      xs[i] = std::fabs(xs[i]) + 0.25f;
+      if (integer && i % 3 == 0)
+        xs[i] = -xs[i];
+    }
+    std::vector<float> y = runOne(*model, shape, xs);
+    ASSERT_EQ(y.size(), xs.size());
+    for (size_t i = 0; i < xs.size(); ++i) {
+      double want = std::pow(double(xs[i]), double(k.exponent));
+      EXPECT_NEAR(y[i], want, 1e-5 * std::max(1.0, std::fabs(want)))
+          << "exponent " << k.exponent << " at " << i << ", x = " << xs[i];
+    }
+  }
+}
+
+TEST(ONNXErrors, PowExponentsItRefuses) {
+  {
+    Graph g;
+    g.input("x", {1, 4});
+    g.weight("e", {}, {17.0f});
+    g.node("Pow", {"x", "e"}, {"y"}, "high");
+    g.output("y");
+    EXPECT_EQ(convertError(g),
+              "model.onnx: node 0 (Pow 'high'): exponent 17 is not supported "
+              "(integer exponents from -16 to 16 other than 0 are)");
+  }
+  {
+    Graph g;
+    g.input("x", {1, 4});
+    g.weight("e", {}, {0.0f});
+    g.node("Pow", {"x", "e"}, {"y"}, "zero");
+    g.output("y");
+    EXPECT_EQ(convertError(g),
+              "model.onnx: node 0 (Pow 'zero'): exponent 0 is not supported "
+              "(integer exponents from -16 to 16 other than 0 are)");
+  }
+  {
+    Graph g;
+    g.input("x", {1, 4});
+    g.input("e", {1});
+    g.node("Pow", {"x", "e"}, {"y"}, "computed");
+    g.output("y");
+    EXPECT_EQ(convertError(g),
+              "model.onnx: node 0 (Pow 'computed'): the exponent must be a "
+              "constant scalar (it is computed)");
+  }
+  {
+    Graph g;
+    g.input("x", {1, 4});
+    g.weight("e", {2}, {2.0f, 2.0f});
+    g.node("Pow", {"x", "e"}, {"y"}, "pair");
+    g.output("y");
+    EXPECT_EQ(convertError(g),
+              "model.onnx: node 0 (Pow 'pair'): the exponent must be a "
+              "constant scalar (it is a constant of shape [2])");
+  }
+}
+
+// Softplus on moderate values and on +-100, where e^x alone would overflow
+// (softplus(100) = 100) and underflow (softplus(-100) = 3.7e-44).
+TEST(ONNXCompiled, Softplus) {
+  Graph g;
+  g.input("x", {1, 16});
+  g.node("Softplus", {"x"}, {"y"});
+  g.output("y");
+  std::unique_ptr<CompiledModel> model = compileGraph(g, 1);
+  ASSERT_TRUE(model);
+  std::vector<float> xs = ramp(14, 1.7f);
+  xs.push_back(100.0f);
+  xs.push_back(-100.0f);
+  std::vector<float> y = runOne(*model, {1, 16}, xs);
+  ASSERT_EQ(y.size(), xs.size());
+  for (size_t i = 0; i < xs.size(); ++i) {
+    double x = xs[i];
+    double want = std::max(x, 0.0) + std::log1p(std::exp(-std::fabs(x)));
+    EXPECT_NEAR(y[i], want, 1e-5 * std::max(1.0, want))
+        << "Softplus at " << i << ", x = " << x;
   }
 }
 

@@ -55,7 +55,8 @@ const std::set<std::string> kListedOps = {
     "Constant", "HardSigmoid", "HardSwish", "ReduceMean", "Neg", "Abs",
     "Reciprocal", "PRelu", "Sum", "Mean", "Max", "Min", "Shape", "Gather",
     "Slice", "Split", "Squeeze", "Unsqueeze", "Cast", "Range", "Equal",
-    "Where", "Expand", "ConstantOfShape"};
+    "Where", "Expand", "ConstantOfShape", "Sqrt", "Erf", "Exp", "Log",
+    "Pow", "Softplus"};
 
 constexpr double kRtol = 1e-3, kAtol = 1e-7;
 

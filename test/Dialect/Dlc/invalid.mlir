@@ -297,6 +297,14 @@ func.func @tanh_type(%x: tensor<2x2xf32>) {
 
 // -----
 
+func.func @activation_grad_erf(%y: tensor<4xf32>, %dy: tensor<4xf32>) {
+  // expected-error @below {{cannot differentiate erf from its output}}
+  %0 = dlc.activation_grad %y, %dy {activation = #dlc.activation<erf>} : tensor<4xf32>
+  return
+}
+
+// -----
+
 func.func @clip_range(%x: tensor<4xf32>) {
   // expected-error @below {{expects min <= max}}
   %0 = dlc.clip %x {min = 6.0 : f32, max = 0.0 : f32} : tensor<4xf32>

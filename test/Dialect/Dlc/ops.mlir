@@ -136,6 +136,19 @@ func.func @unary(%x: tensor<2x10xf32>) -> tensor<2x10xf32> {
   return %8 : tensor<2x10xf32>
 }
 
+// CHECK-LABEL: func @math
+func.func @math(%x: tensor<2x10xf32>) -> tensor<2x10xf32> {
+  // CHECK: dlc.sqrt %{{.*}} : tensor<2x10xf32>
+  %0 = dlc.sqrt %x : tensor<2x10xf32>
+  // CHECK: dlc.erf %{{.*}} : tensor<2x10xf32>
+  %1 = dlc.erf %0 : tensor<2x10xf32>
+  // CHECK: dlc.exp %{{.*}} : tensor<2x10xf32>
+  %2 = dlc.exp %1 : tensor<2x10xf32>
+  // CHECK: dlc.log %{{.*}} : tensor<2x10xf32>
+  %3 = dlc.log %2 : tensor<2x10xf32>
+  return %3 : tensor<2x10xf32>
+}
+
 // CHECK-LABEL: func @binary
 func.func @binary(%a: tensor<2x3xf32>, %b: tensor<3xf32>, %c: tensor<2x1xf32>)
     -> tensor<2x3xf32> {

@@ -94,6 +94,14 @@ double applyActivation(double x, dlc::fb::Activation activation,
     return 1.0 / (1.0 + std::exp(-x));
   case dlc::fb::Activation::TANH:
     return std::tanh(x);
+  case dlc::fb::Activation::SQRT:
+    return std::sqrt(x);
+  case dlc::fb::Activation::ERF:
+    return std::erf(x);
+  case dlc::fb::Activation::EXP:
+    return std::exp(x);
+  case dlc::fb::Activation::LOG:
+    return std::log(x);
   }
   throw RefError("unknown activation " +
                  std::to_string(static_cast<int>(activation)));
@@ -121,6 +129,18 @@ RefTensor sigmoid(const RefTensor &input) {
 }
 RefTensor tanh(const RefTensor &input) {
   return activation(input, dlc::fb::Activation::TANH, 0.0f);
+}
+RefTensor sqrt(const RefTensor &input) {
+  return activation(input, dlc::fb::Activation::SQRT, 0.0f);
+}
+RefTensor erf(const RefTensor &input) {
+  return activation(input, dlc::fb::Activation::ERF, 0.0f);
+}
+RefTensor exp(const RefTensor &input) {
+  return activation(input, dlc::fb::Activation::EXP, 0.0f);
+}
+RefTensor log(const RefTensor &input) {
+  return activation(input, dlc::fb::Activation::LOG, 0.0f);
 }
 
 RefTensor clip(const RefTensor &input, float minValue, float maxValue) {

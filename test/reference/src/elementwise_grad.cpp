@@ -29,6 +29,15 @@ double activationDerivative(double x, fb::Activation activation,
     const double t = std::tanh(x);
     return 1.0 - t * t;
   }
+  case fb::Activation::SQRT:
+    return 0.5 / std::sqrt(x);
+  case fb::Activation::ERF:
+    // 2 / sqrt(pi) * exp(-x^2)
+    return 1.1283791670955126 * std::exp(-x * x);
+  case fb::Activation::EXP:
+    return std::exp(x);
+  case fb::Activation::LOG:
+    return 1.0 / x;
   }
   throw RefError("unknown activation " +
                  std::to_string(static_cast<int>(activation)));
@@ -79,6 +88,18 @@ RefTensor sigmoidBackward(const RefTensor &dy, const RefTensor &input) {
 }
 RefTensor tanhBackward(const RefTensor &dy, const RefTensor &input) {
   return activationBackward(dy, input, fb::Activation::TANH, 0.0f);
+}
+RefTensor sqrtBackward(const RefTensor &dy, const RefTensor &input) {
+  return activationBackward(dy, input, fb::Activation::SQRT, 0.0f);
+}
+RefTensor erfBackward(const RefTensor &dy, const RefTensor &input) {
+  return activationBackward(dy, input, fb::Activation::ERF, 0.0f);
+}
+RefTensor expBackward(const RefTensor &dy, const RefTensor &input) {
+  return activationBackward(dy, input, fb::Activation::EXP, 0.0f);
+}
+RefTensor logBackward(const RefTensor &dy, const RefTensor &input) {
+  return activationBackward(dy, input, fb::Activation::LOG, 0.0f);
 }
 
 RefTensor clipBackward(const RefTensor &dy, const RefTensor &input,

@@ -239,6 +239,18 @@ RefTensor evaluateOp(const fb::Operator &op, const Inputs &in) {
   case fb::OpType::TANH:
     expectNoOptions(op);
     return tanh(unaryInput(in));
+  case fb::OpType::SQRT:
+    expectNoOptions(op);
+    return sqrt(unaryInput(in));
+  case fb::OpType::ERF:
+    expectNoOptions(op);
+    return erf(unaryInput(in));
+  case fb::OpType::EXP:
+    expectNoOptions(op);
+    return exp(unaryInput(in));
+  case fb::OpType::LOG:
+    expectNoOptions(op);
+    return log(unaryInput(in));
   case fb::OpType::SOFTMAX:
   case fb::OpType::LOG_SOFTMAX: {
     const RefTensor &x = unaryInput(in);

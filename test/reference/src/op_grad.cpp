@@ -119,6 +119,14 @@ RefTensor unaryGrad(const fb::Operator &op, const RefTensor &x,
     return sigmoidBackward(dy, x);
   case fb::OpType::TANH:
     return tanhBackward(dy, x);
+  case fb::OpType::SQRT:
+    return sqrtBackward(dy, x);
+  case fb::OpType::ERF:
+    return erfBackward(dy, x);
+  case fb::OpType::EXP:
+    return expBackward(dy, x);
+  case fb::OpType::LOG:
+    return logBackward(dy, x);
   case fb::OpType::CLIP: {
     auto o = resolveOptions<fb::ClipOptionsT>(op, fb::OpOptions::ClipOptions);
     return clipBackward(dy, x, o.min, o.max);

@@ -49,7 +49,7 @@ def main(out):
          weight("fc", [3, 36], 3)])
     models["unsupported_op"] = model(
         [helper.make_node("Relu", ["x"], ["r"], name="relu1"),
-         helper.make_node("Erf", ["r"], ["y"], name="erf1")],
+         helper.make_node("Sin", ["r"], ["y"], name="sin1")],
         [x], [tensor("y", ["N", 1, 6, 6])])
     models["pool_dilations"] = model(
         [helper.make_node("MaxPool", ["x"], ["y"], name="pool1",

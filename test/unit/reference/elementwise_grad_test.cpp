@@ -83,6 +83,8 @@ TEST(ElementwiseGrad, ActivationsMatchFiniteDifferences) {
         return clipBackward(dy, x, -2.5f, 3.0f);
       },
       {-2.5f, 3.0f}, 6);
+  checkUnary("erf", dlc::ref::erf, erfBackward, {}, 8);
+  checkUnary("exp", dlc::ref::exp, expBackward, {}, 9);
   for (fb::Activation act : {fb::Activation::NONE, fb::Activation::RELU,
                              fb::Activation::RELU6, fb::Activation::LEAKY_RELU,
                              fb::Activation::SIGMOID, fb::Activation::TANH})
@@ -93,6 +95,37 @@ TEST(ElementwiseGrad, ActivationsMatchFiniteDifferences) {
           return activationBackward(dy, x, act, 0.15f);
         },
         {0, 6}, 7);
+}
+
+// sqrt and log are defined for x > 0 only: inputs in [0.2, 8.2], where the
+// derivatives are at most ~1.1 and 5 and the +-0.01 probe stays positive.
+TEST(ElementwiseGrad, PositiveDomainMatchesFiniteDifferences) {
+  auto shifted = [](const std::function<RefTensor(const RefTensor &)> &f) {
+    return [f](const RefTensor &x) {
+      RefTensor u = x;
+      for (float &v : u.data)
+        v = std::fabs(v) + 0.2f;
+      return f(u);
+    };
+  };
+  auto shiftedBackward =
+      [](const std::function<RefTensor(const RefTensor &, const RefTensor &)>
+             &f) {
+        return [f](const RefTensor &dy, const RefTensor &x) {
+          // d/dx f(|x| + 0.2) = f'(|x| + 0.2) sign(x); x is never 0 here
+          // (0 is a kink of |x|).
+          RefTensor u = x, s = dy;
+          for (size_t i = 0; i < u.data.size(); ++i) {
+            s.data[i] = x.data[i] < 0 ? -dy.data[i] : dy.data[i];
+            u.data[i] = std::fabs(x.data[i]) + 0.2f;
+          }
+          return f(s, u);
+        };
+      };
+  checkUnary("sqrt", shifted(dlc::ref::sqrt), shiftedBackward(sqrtBackward),
+             {0}, 10);
+  checkUnary("log", shifted(dlc::ref::log), shiftedBackward(logBackward), {0},
+             11);
 }
 
 TEST(ElementwiseGrad, DerivativesAtKinksFollowTensorFlow) {
@@ -106,6 +139,11 @@ TEST(ElementwiseGrad, DerivativesAtKinksFollowTensorFlow) {
   EXPECT_NEAR(activationDerivative(0.0, fb::Activation::SIGMOID, 0), 0.25,
               1e-12);
   EXPECT_NEAR(activationDerivative(0.0, fb::Activation::TANH, 0), 1.0, 1e-12);
+  EXPECT_NEAR(activationDerivative(4.0, fb::Activation::SQRT, 0), 0.25, 1e-12);
+  EXPECT_NEAR(activationDerivative(0.0, fb::Activation::ERF, 0),
+              2.0 / std::sqrt(M_PI), 1e-12);
+  EXPECT_NEAR(activationDerivative(1.0, fb::Activation::EXP, 0), M_E, 1e-12);
+  EXPECT_NEAR(activationDerivative(4.0, fb::Activation::LOG, 0), 0.25, 1e-12);
 }
 
 // Operand shapes derived from a random result shape by dropping leading

@@ -72,6 +72,23 @@ TEST(Activations, SigmoidAndTanh) {
   expectTensor(tanh(x), {5}, {-1, -0.761594156f, 0, 0.761594156f, 1});
 }
 
+TEST(Activations, MathFunctions) {
+  RefTensor x = makeTensor({4}, {0, 0.25f, 1, 4});
+  expectTensor(sqrt(x), {4}, {0, 0.5f, 1, 2});
+  // erf(0.25) = 0.2763263902, erf(1) = 0.8427007929, erf(4) = 0.9999999846
+  expectTensor(erf(x), {4}, {0, 0.276326390f, 0.842700793f, 0.999999985f});
+  expectTensor(exp(x), {4}, {1, 1.284025417f, 2.718281828f, 54.59815003f});
+  RefTensor logX = log(x);
+  EXPECT_TRUE(std::isinf(logX.data[0]) && logX.data[0] < 0);
+  logX.data[0] = 0;
+  expectTensor(logX, {4}, {0, -1.386294361f, 0, 1.386294361f});
+  // Outside the domains of sqrt and log: NaN, as in C.
+  RefTensor neg = makeTensor({1}, {-1});
+  EXPECT_TRUE(std::isnan(sqrt(neg).data[0]));
+  EXPECT_TRUE(std::isnan(log(neg).data[0]));
+  expectTensor(erf(neg), {1}, {-0.842700793f});
+}
+
 TEST(Activations, ApplyActivationDispatch) {
   EXPECT_DOUBLE_EQ(applyActivation(-2, Activation::NONE, 0.2), -2);
   EXPECT_DOUBLE_EQ(applyActivation(-2, Activation::RELU, 0.2), 0);
@@ -79,6 +96,10 @@ TEST(Activations, ApplyActivationDispatch) {
   EXPECT_DOUBLE_EQ(applyActivation(-2, Activation::LEAKY_RELU, 0.25), -0.5);
   EXPECT_DOUBLE_EQ(applyActivation(0, Activation::SIGMOID, 0.2), 0.5);
   EXPECT_DOUBLE_EQ(applyActivation(0, Activation::TANH, 0.2), 0);
+  EXPECT_DOUBLE_EQ(applyActivation(9, Activation::SQRT, 0.2), 3);
+  EXPECT_DOUBLE_EQ(applyActivation(0, Activation::ERF, 0.2), 0);
+  EXPECT_DOUBLE_EQ(applyActivation(0, Activation::EXP, 0.2), 1);
+  EXPECT_DOUBLE_EQ(applyActivation(1, Activation::LOG, 0.2), 0);
   EXPECT_THROW(applyActivation(0, static_cast<Activation>(42), 0.2), RefError);
   expectTensor(activation(makeTensor({2}, {-1, 8}), Activation::RELU6, 0.2f),
                {2}, {0, 6});

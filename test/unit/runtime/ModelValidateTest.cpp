@@ -279,6 +279,16 @@ TEST(ModelValidate, OptionValues) {
   pool.dilation_w = 0;
   EXPECT_THAT(withOptions(fb::OpType::AVG_POOL_2D, makeOptions(pool)),
               HasSubstr("dilation_w is 0, but must be in [1, "));
+  // The math functions are standalone ops, never fused activations.
+  fb::DenseOptionsT dense;
+  dense.activation = fb::Activation::ERF;
+  EXPECT_THAT(
+      errorAfter([&](fb::ModelT &m) { op(m, 0).options = makeOptions(dense); }),
+      HasSubstr("activation ERF cannot be fused"));
+  EXPECT_THAT(withConv([](fb::Conv2DOptionsT &o) {
+                o.activation = fb::Activation::SQRT;
+              }),
+              HasSubstr("activation SQRT cannot be fused"));
 }
 
 TEST(ModelValidate, TopologicalOrder) {

@@ -227,14 +227,15 @@ def DlcLowerStridedCopies :
 }
 
 def DlcApproximateMath : Pass<"dlc-approximate-math", "mlir::func::FuncOp"> {
-  let summary = "Replace exp, log and tanh by inline polynomial approximations";
+  let summary = "Replace exp, log, tanh and erf by inline approximations";
   let description = [{
-    `math.exp`, `math.log`, `math.tanh` and their relatives would otherwise
-    become calls to libm (`expf`, ...): scalar calls in vectorized code, and
-    an undefined symbol that a compiled `.so` needs its host program to have
-    loaded. MLIR's polynomial approximations (accurate to a few ulp in f32)
-    are vector code without external symbols, so a compiled model depends on
-    nothing but memset/memcpy.
+    `math.exp`, `math.log`, `math.tanh`, `math.erf` and their relatives
+    would otherwise become calls to libm (`expf`, ...): scalar calls in
+    vectorized code, and an undefined symbol that a compiled `.so` needs its
+    host program to have loaded. MLIR's polynomial approximations (accurate
+    to a few ulp in f32) are vector code without external symbols, so a
+    compiled model depends on nothing but memset/memcpy. `math.sqrt` is
+    left alone: it lowers to an instruction.
   }];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::vector::VectorDialect"];

@@ -1,8 +1,9 @@
 //===- ApproximateMath.cpp - inline polynomial math -----------------------===//
 //
 // See the pass description in Passes.td. The set of functions is the one
-// the lowering of dlc ops produces (softmax, log-softmax, sigmoid, tanh)
-// plus their close relatives, so a new op using them is covered too.
+// the lowering of dlc ops produces (softmax, log-softmax, sigmoid, tanh,
+// exp, log, erf) plus their close relatives, so a new op using them is
+// covered too. math.sqrt is not here: it lowers to one instruction.
 //
 //===----------------------------------------------------------------------===//
 

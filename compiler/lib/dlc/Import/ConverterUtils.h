@@ -76,10 +76,15 @@ inline mlir::RankedTensorType typeOf(mlir::Value v) {
 inline mlir::FailureOr<Activation> convertActivation(const OpInfo &info,
                                                      fb::Activation act) {
   // The schema's and the dialect's enums share their values.
-  if (std::optional<Activation> a =
-          symbolizeActivation(static_cast<uint32_t>(act)))
-    return *a;
-  return info.emitError() << "unknown activation " << static_cast<int>(act);
+  std::optional<Activation> a = symbolizeActivation(static_cast<uint32_t>(act));
+  if (!a)
+    return info.emitError() << "unknown activation " << static_cast<int>(act);
+  // The values after tanh name the math ops, which the model format does
+  // not fuse (see its Activation enum).
+  if (static_cast<uint32_t>(*a) > static_cast<uint32_t>(Activation::Tanh))
+    return info.emitError() << "activation " << stringifyActivation(*a)
+                            << " cannot be fused; use the standalone op";
+  return *a;
 }
 
 } // namespace dlc::fbimport

@@ -48,6 +48,10 @@ std::optional<OpArity> fbimport::getOpArity(OpType type) {
   case OpType::LEAKY_RELU:
   case OpType::SIGMOID:
   case OpType::TANH:
+  case OpType::SQRT:
+  case OpType::ERF:
+  case OpType::EXP:
+  case OpType::LOG:
   case OpType::SOFTMAX:
   case OpType::LOG_SOFTMAX:
   case OpType::DROPOUT:
@@ -232,6 +236,14 @@ FailureOr<Value> fbimport::convertOperator(OpInfo &info) {
     return convertUnary<SigmoidOp>(info);
   case OpType::TANH:
     return convertUnary<TanhOp>(info);
+  case OpType::SQRT:
+    return convertUnary<SqrtOp>(info);
+  case OpType::ERF:
+    return convertUnary<ErfOp>(info);
+  case OpType::EXP:
+    return convertUnary<ExpOp>(info);
+  case OpType::LOG:
+    return convertUnary<LogOp>(info);
   case OpType::LEAKY_RELU: {
     auto o = getOptions<fb::LeakyReluOptions>(info);
     if (failed(o))

@@ -92,8 +92,8 @@ public:
   /// ADD, SUB, MUL or DIV.
   int32_t binary(fb::OpType type, const std::string &name, int32_t a,
                  int32_t b);
-  /// An op without options: RELU, RELU6, SIGMOID, TANH, GLOBAL_AVG_POOL,
-  /// FLATTEN.
+  /// An op without options: RELU, RELU6, SIGMOID, TANH, SQRT, ERF, EXP, LOG,
+  /// GLOBAL_AVG_POOL, FLATTEN.
   int32_t unary(fb::OpType type, const std::string &name, int32_t in);
   int32_t leakyRelu(const std::string &name, int32_t in, float alpha = 0.2f);
   int32_t softmax(const std::string &name, int32_t in, int32_t axis = -1);

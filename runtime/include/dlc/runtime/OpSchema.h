@@ -64,7 +64,8 @@ struct OpSchema {
 ///   BATCH_NORM                   5 inputs, BatchNormOptions optional
 ///   ADD, SUB, MUL, DIV           2 inputs, no options
 ///   LEAKY_RELU, SOFTMAX, LOG_SOFTMAX, DROPOUT, CLIP: options optional
-///   GLOBAL_AVG_POOL, FLATTEN, RELU, RELU6, SIGMOID, TANH: no options
+///   GLOBAL_AVG_POOL, FLATTEN, RELU, RELU6, SIGMOID, TANH, SQRT, ERF, EXP,
+///   LOG: no options
 OpSchema opSchema(fb::OpType type);
 
 /// Checks the op's options against opSchema(op.type()): the union type, its

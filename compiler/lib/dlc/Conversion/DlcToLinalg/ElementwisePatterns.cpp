@@ -109,7 +109,11 @@ void populateElementwisePatterns(RewritePatternSet &patterns) {
                ActivationLowering<Relu6Op, Activation::Relu6>,
                ActivationLowering<LeakyReluOp, Activation::LeakyRelu>,
                ActivationLowering<SigmoidOp, Activation::Sigmoid>,
-               ActivationLowering<TanhOp, Activation::Tanh>>(ctx);
+               ActivationLowering<TanhOp, Activation::Tanh>,
+               ActivationLowering<SqrtOp, Activation::Sqrt>,
+               ActivationLowering<ErfOp, Activation::Erf>,
+               ActivationLowering<ExpOp, Activation::Exp>,
+               ActivationLowering<LogOp, Activation::Log>>(ctx);
 }
 
 } // namespace dlc

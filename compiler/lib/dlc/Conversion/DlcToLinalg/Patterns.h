@@ -88,7 +88,8 @@ mlir::Value createActivationScalar(mlir::OpBuilder &b, mlir::Location loc,
 /// `act'(x)` computed from the activation's output `y = act(x)` (each
 /// supported activation's derivative is a function of its output): relu
 /// `y > 0`, relu6 `0 < y < 6`, leaky relu `y > 0 ? 1 : alpha`, sigmoid
-/// `y (1 - y)`, tanh `1 - y^2`; 1 for none.
+/// `y (1 - y)`, tanh `1 - y^2`, sqrt `0.5 / y`, exp `y`, log `e^-y`; 1 for
+/// none. Not for erf.
 mlir::Value createActivationDerivative(mlir::OpBuilder &b, mlir::Location loc,
                                        mlir::Value y, Activation act,
                                        float alpha);

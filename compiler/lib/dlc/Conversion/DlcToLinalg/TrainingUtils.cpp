@@ -3,6 +3,7 @@
 #include "Patterns.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
@@ -40,6 +41,17 @@ Value createActivationDerivative(OpBuilder &b, Location loc, Value y,
     Value square = arith::MulFOp::create(b, loc, y, y);
     return arith::SubFOp::create(b, loc, one, square);
   }
+  case Activation::Sqrt:
+    // 1 / (2 sqrt(x)); +inf at x = 0, like the derivative.
+    return arith::DivFOp::create(b, loc, createF32(b, loc, 0.5f), y);
+  case Activation::Exp:
+    return y;
+  case Activation::Log:
+    // 1 / x = e^-log(x).
+    return math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, y));
+  case Activation::Erf:
+    // Refused by the verifiers of the ops that call this.
+    llvm_unreachable("erf's derivative is not a function of its output");
   }
   llvm_unreachable("unknown activation");
 }

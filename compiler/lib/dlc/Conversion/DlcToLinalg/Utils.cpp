@@ -116,6 +116,14 @@ Value createActivationScalar(OpBuilder &b, Location loc, Value x,
   }
   case Activation::Tanh:
     return math::TanhOp::create(b, loc, x);
+  case Activation::Sqrt:
+    return math::SqrtOp::create(b, loc, x);
+  case Activation::Erf:
+    return math::ErfOp::create(b, loc, x);
+  case Activation::Exp:
+    return math::ExpOp::create(b, loc, x);
+  case Activation::Log:
+    return math::LogOp::create(b, loc, x);
   }
   llvm_unreachable("unknown activation");
 }

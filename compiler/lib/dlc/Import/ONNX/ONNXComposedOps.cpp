@@ -1,25 +1,35 @@
 //===- ONNXComposedOps.cpp - ONNX ops built from dlc's elementwise ops -----===//
 //
-// Neg, Abs, Reciprocal, PRelu, and the variadic Sum, Mean, Max and Min have
-// no dlc op of their own: each is a few broadcasting Add/Sub/Mul/Div and
-// Relu ops, every one of which already has its compiled kernel, its
-// reference and its gradient, so the composition trains as well.
+// Neg, Abs, Reciprocal, PRelu, Pow, Softplus, and the variadic Sum, Mean,
+// Max and Min have no dlc op of their own: each is a few broadcasting
+// Add/Sub/Mul/Div, Relu and math ops, every one of which already has its
+// compiled kernel, its reference and its gradient, so the composition
+// trains as well.
 //
 //===----------------------------------------------------------------------===//
 
 #include "ONNXConverterImpl.h"
 
+#include <cmath>
+#include <sstream>
+
 namespace dlc::onnx_import {
 
 namespace {
 
-/// relu(v), in v's layout.
-StatusOr<Value> reluOf(Converter &c, const Value &v, const std::string &name) {
+/// The unary op `type` (no options) on v, in v's layout.
+StatusOr<Value> unaryOf(Converter &c, fb::OpType type, const Value &v,
+                        const std::string &name) {
   auto t = c.tensorIn(v, v.perm);
   if (!t.ok())
     return t.status();
-  int32_t r = c.builder().unary(fb::OpType::RELU, name, *t);
+  int32_t r = c.builder().unary(type, name, *t);
   return c.dynamicValue(r, v.shape, v.perm);
+}
+
+/// relu(v), in v's layout.
+StatusOr<Value> reluOf(Converter &c, const Value &v, const std::string &name) {
+  return unaryOf(c, fb::OpType::RELU, v, name);
 }
 
 /// The node's float input `i`.
@@ -81,6 +91,139 @@ Status convertNegAbsReciprocal(Converter &c) {
   auto y = binaryValues(c, fb::OpType::ADD, p->positive, p->negative,
                         c.opName());
   return y.ok() ? c.setOutput(0, std::move(*y)) : y.status();
+}
+
+namespace {
+
+/// x^n for n >= 1 by repeated squaring (x itself for n = 1); the last Mul
+/// is named `name`.
+StatusOr<Value> power(Converter &c, const Value &x, int64_t n,
+                      const std::string &name) {
+  if (n == 1)
+    return x;
+  bool odd = n & 1;
+  auto half = power(c, x, n / 2, c.uniqueName("power"));
+  if (!half.ok())
+    return half.status();
+  auto square = binaryValues(c, fb::OpType::MUL, *half, *half,
+                             odd ? c.uniqueName("square") : name);
+  if (!square.ok() || !odd)
+    return square;
+  return binaryValues(c, fb::OpType::MUL, *square, x, name);
+}
+
+/// Integer exponents beyond this are refused rather than computed by
+/// e^(p ln x), which is NaN for negative x where pow is not.
+constexpr int64_t kMaxIntegerExponent = 16;
+
+} // namespace
+
+Status convertPow(Converter &c) {
+  DLC_RETURN_IF_ERROR(c.checkArity(2, 2));
+  DLC_RETURN_IF_ERROR(c.checkAttributes({}));
+  auto x = floatInput(c, 0);
+  if (!x.ok())
+    return x.status();
+  auto y = c.input(1);
+  if (!y.ok())
+    return y.status();
+  // Only a constant scalar exponent, which picks the composition below. A
+  // one-element exponent of higher rank than x would broadcast x's shape.
+  const Value &e = **y;
+  if (!e.constant || numElements(e.shape) != 1)
+    return c.error(
+        "the exponent must be a constant scalar (it is " +
+        std::string(e.constant ? "a constant of shape " + shapeString(e.shape)
+                               : "computed") +
+        ")");
+  if (e.shape.size() > (*x)->shape.size())
+    return c.error("an exponent of shape " + shapeString(e.shape) +
+                   " would broadcast x of shape " + shapeString((*x)->shape) +
+                   ": not supported");
+  double p = e.isInt ? double(e.ints[0]) : double(e.floats[0]);
+  // Constant bases are evaluated at import, like the other arithmetic.
+  if ((*x)->constant) {
+    std::vector<float> data = (*x)->floats;
+    for (float &v : data)
+      v = float(std::pow(double(v), p));
+    return c.setOutput(0, floatConstant((*x)->shape, std::move(data)));
+  }
+  StatusOr<Value> out = Value();
+  if (p == 0.5) {
+    out = unaryOf(c, fb::OpType::SQRT, **x, c.opName());
+  } else if (p == std::trunc(p)) {
+    // An integer power by repeated squaring: defined for negative bases as
+    // pow is, in a few Muls (and a Div for a negative power); 1 is x.
+    if (p == 0.0 || std::fabs(p) > kMaxIntegerExponent) {
+      std::ostringstream os;
+      os << "exponent " << p << " is not supported (integer exponents from "
+         << -kMaxIntegerExponent << " to " << kMaxIntegerExponent
+         << " other than 0 are)";
+      return c.error(os.str());
+    }
+    auto n = static_cast<int64_t>(std::fabs(p));
+    if (p > 0) {
+      out = power(c, **x, n, c.opName());
+    } else {
+      auto xn = power(c, **x, n, c.uniqueName("power"));
+      if (!xn.ok())
+        return xn.status();
+      out = binaryValues(c, fb::OpType::DIV,
+                         scalarConstant(c.uniqueName("one"), 1.0f), *xn,
+                         c.opName());
+    }
+  } else {
+    // x^p = e^(p ln x). For a non-integer p this is pow's own domain: NaN
+    // for x < 0, 0 or +inf at x = 0 (ln 0 = -inf). The relative error grows
+    // with |p ln x| (about 1e-7 per unit).
+    auto l = unaryOf(c, fb::OpType::LOG, **x, c.uniqueName("log"));
+    if (!l.ok())
+      return l.status();
+    auto scaled =
+        binaryValues(c, fb::OpType::MUL, *l,
+                     scalarConstant(c.uniqueName("exponent"), float(p)),
+                     c.uniqueName("scaled"));
+    if (!scaled.ok())
+      return scaled.status();
+    out = unaryOf(c, fb::OpType::EXP, *scaled, c.opName());
+  }
+  return out.ok() ? c.setOutput(0, std::move(*out)) : out.status();
+}
+
+/// softplus(x) = log(1 + e^x), computed as relu(x) + log(1 + e^-|x|): e^x
+/// alone would overflow to +inf for x > 88, where softplus(x) is x.
+Status convertSoftplus(Converter &c) {
+  DLC_RETURN_IF_ERROR(c.checkArity(1, 1));
+  DLC_RETURN_IF_ERROR(c.checkAttributes({}));
+  auto x = floatInput(c, 0);
+  if (!x.ok())
+    return x.status();
+  auto p = parts(c, **x);
+  if (!p.ok())
+    return p.status();
+  // -|x| = -relu(x) - relu(-x).
+  auto negAbs = binaryValues(c, fb::OpType::SUB,
+                             scalarConstant(c.uniqueName("zero"), 0.0f),
+                             p->positive, c.uniqueName("neg_positive"));
+  if (!negAbs.ok())
+    return negAbs.status();
+  negAbs = binaryValues(c, fb::OpType::SUB, *negAbs, p->negative,
+                        c.uniqueName("neg_abs"));
+  if (!negAbs.ok())
+    return negAbs.status();
+  auto e = unaryOf(c, fb::OpType::EXP, *negAbs, c.uniqueName("exp"));
+  if (!e.ok())
+    return e.status();
+  auto onePlus = binaryValues(c, fb::OpType::ADD, *e,
+                              scalarConstant(c.uniqueName("one"), 1.0f),
+                              c.uniqueName("one_plus"));
+  if (!onePlus.ok())
+    return onePlus.status();
+  auto l = unaryOf(c, fb::OpType::LOG, *onePlus, c.uniqueName("log"));
+  if (!l.ok())
+    return l.status();
+  auto out = binaryValues(c, fb::OpType::ADD, p->positive, *l, c.opName());
+  return out.ok() ? c.setOutput(0, std::move(*out)) : out.status();
 }
 
 Status convertPRelu(Converter &c) {

@@ -232,6 +232,8 @@ Status convertHardSigmoid(Converter &c);
 Status convertReduceMean(Converter &c);
 Status convertNegAbsReciprocal(Converter &c);
 Status convertPRelu(Converter &c);
+Status convertPow(Converter &c);
+Status convertSoftplus(Converter &c);
 Status convertVariadic(Converter &c);
 Status convertSoftmax(Converter &c);
 Status convertBatchNorm(Converter &c);

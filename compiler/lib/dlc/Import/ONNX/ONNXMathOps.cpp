@@ -145,6 +145,10 @@ Status convertUnary(Converter &c) {
   } else {
     fb::OpType type = t == "Relu"      ? fb::OpType::RELU
                       : t == "Sigmoid" ? fb::OpType::SIGMOID
+                      : t == "Sqrt"    ? fb::OpType::SQRT
+                      : t == "Erf"     ? fb::OpType::ERF
+                      : t == "Exp"     ? fb::OpType::EXP
+                      : t == "Log"     ? fb::OpType::LOG
                                        : fb::OpType::TANH;
     out = c.builder().unary(type, c.opName(), *xt);
   }

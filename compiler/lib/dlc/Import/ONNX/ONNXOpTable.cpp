@@ -52,6 +52,8 @@ const Entry kOps[] = {
     {"Dropout", 6, 17, convertDropout,
      "inference: the identity; no mask output"},
     {"Equal", 7, 17, convertEqual, "evaluated at import (constant operands)"},
+    {"Erf", 9, 17, convertUnary, ""},
+    {"Exp", 6, 17, convertUnary, ""},
     {"Expand", 8, 17, convertExpand,
      "target shape known at import; evaluated at import on constants, as a "
      "broadcasting Mul by ones on computed values"},
@@ -68,6 +70,7 @@ const Entry kOps[] = {
     {"HardSwish", 14, 17, convertHardSigmoid, "as x * HardSigmoid(x)"},
     {"Identity", 6, 17, convertIdentity, "tensors"},
     {"LeakyRelu", 6, 17, convertUnary, "alpha"},
+    {"Log", 6, 17, convertUnary, ""},
     {"LogSoftmax", 6, 17, convertSoftmax,
      "any axis (2-D coercion before opset 13)"},
     {"MatMul", 6, 17, convertMatMul,
@@ -86,6 +89,10 @@ const Entry kOps[] = {
     {"Neg", 6, 17, convertNegAbsReciprocal, "as x * -1"},
     {"Pad", 6, 17, convertPad,
      "constant mode; pads and value known at import; no negative pads"},
+    {"Pow", 7, 17, convertPow,
+     "constant scalar exponent: 0.5 as Sqrt, integers from -16 to 16 (not "
+     "0) as Muls (and 1 / x^n), others as exp(p * log(x)); evaluated at "
+     "import on constants"},
     {"PRelu", 6, 17, convertPRelu,
      "slope broadcast to x (unidirectional); as relu(x) - slope * relu(-x)"},
     {"Range", 11, 17, convertRange, "evaluated at import (constant inputs)"},
@@ -105,8 +112,10 @@ const Entry kOps[] = {
      "one-hot dilated depthwise convolution per axis (positive steps)"},
     {"Softmax", 6, 17, convertSoftmax,
      "any axis (2-D coercion before opset 13)"},
+    {"Softplus", 1, 17, convertSoftplus, "as relu(x) + log(1 + exp(-abs(x)))"},
     {"Split", 2, 17, convertSplit,
      "split sizes known at import, or equal parts; as Slice"},
+    {"Sqrt", 6, 17, convertUnary, ""},
     {"Squeeze", 1, 17, convertSqueeze, "axes known at import; a reshape"},
     {"Sub", 6, 17, convertBinary,
      "NumPy broadcasting; fp32; integer and float constants evaluated at "

@@ -28,6 +28,12 @@ RefTensor relu6(const RefTensor &input);
 RefTensor leakyRelu(const RefTensor &input, float alpha);
 RefTensor sigmoid(const RefTensor &input);
 RefTensor tanh(const RefTensor &input);
+/// NaN for x < 0.
+RefTensor sqrt(const RefTensor &input);
+RefTensor erf(const RefTensor &input);
+RefTensor exp(const RefTensor &input);
+/// -inf at 0, NaN for x < 0.
+RefTensor log(const RefTensor &input);
 /// min(max(x, minValue), maxValue)
 RefTensor clip(const RefTensor &input, float minValue, float maxValue);
 /// Applies `activation` to every element (NONE copies).

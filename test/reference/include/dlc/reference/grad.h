@@ -44,6 +44,10 @@ RefTensor leakyReluBackward(const RefTensor &dy, const RefTensor &input,
                             float alpha);
 RefTensor sigmoidBackward(const RefTensor &dy, const RefTensor &input);
 RefTensor tanhBackward(const RefTensor &dy, const RefTensor &input);
+RefTensor sqrtBackward(const RefTensor &dy, const RefTensor &input);
+RefTensor erfBackward(const RefTensor &dy, const RefTensor &input);
+RefTensor expBackward(const RefTensor &dy, const RefTensor &input);
+RefTensor logBackward(const RefTensor &dy, const RefTensor &input);
 RefTensor clipBackward(const RefTensor &dy, const RefTensor &input,
                        float minValue, float maxValue);
 

@@ -41,7 +41,13 @@ def Dlc_Activation : I32EnumAttr<"Activation",
   I32EnumAttrCase<"Relu6", 2, "relu6">,
   I32EnumAttrCase<"LeakyRelu", 3, "leaky_relu">,
   I32EnumAttrCase<"Sigmoid", 4, "sigmoid">,
-  I32EnumAttrCase<"Tanh", 5, "tanh">
+  I32EnumAttrCase<"Tanh", 5, "tanh">,
+  // The elementwise math functions; the lowering shares their scalar code
+  // with the activations. Only standalone ops use them (see dlc.sqrt).
+  I32EnumAttrCase<"Sqrt", 6, "sqrt">,
+  I32EnumAttrCase<"Erf", 7, "erf">,
+  I32EnumAttrCase<"Exp", 8, "exp">,
+  I32EnumAttrCase<"Log", 9, "log">
 ]> {
   let cppNamespace = "::dlc";
   let genSpecializedAttr = 0;

@@ -282,6 +282,26 @@ def Dlc_TanhOp : Dlc_UnaryOp<"tanh"> {
   let description = "Example: `%y = dlc.tanh %x : tensor<4xf32>`";
   let arguments = (ins Dlc_F32Tensor:$input);
 }
+def Dlc_SqrtOp : Dlc_UnaryOp<"sqrt"> {
+  let summary = "Square root (NaN for x < 0)";
+  let description = "Example: `%y = dlc.sqrt %x : tensor<4xf32>`";
+  let arguments = (ins Dlc_F32Tensor:$input);
+}
+def Dlc_ErfOp : Dlc_UnaryOp<"erf"> {
+  let summary = "Gauss error function";
+  let description = "Example: `%y = dlc.erf %x : tensor<4xf32>`";
+  let arguments = (ins Dlc_F32Tensor:$input);
+}
+def Dlc_ExpOp : Dlc_UnaryOp<"exp"> {
+  let summary = "e^x";
+  let description = "Example: `%y = dlc.exp %x : tensor<4xf32>`";
+  let arguments = (ins Dlc_F32Tensor:$input);
+}
+def Dlc_LogOp : Dlc_UnaryOp<"log"> {
+  let summary = "Natural logarithm (-inf at 0, NaN for x < 0)";
+  let description = "Example: `%y = dlc.log %x : tensor<4xf32>`";
+  let arguments = (ins Dlc_F32Tensor:$input);
+}
 def Dlc_ClipOp : Dlc_UnaryOp<"clip"> {
   let summary = "min(max(x, min), max)";
   let description = [{

@@ -152,7 +152,9 @@ def Dlc_ActivationGradOp : Dlc_Op<"activation_grad",
     `dx = dy * act'(x)`, computed from the activation's output `y` (every
     supported activation's derivative is a function of its output, so the
     forward input need not be kept): relu `y > 0`, relu6 `0 < y < 6`,
-    leaky relu `y > 0 ? 1 : alpha`, sigmoid `y (1 - y)`, tanh `1 - y^2`.
+    leaky relu `y > 0 ? 1 : alpha`, sigmoid `y (1 - y)`, tanh `1 - y^2`,
+    sqrt `0.5 / y`, exp `y`, log `e^-y`. Erf's derivative is not a function
+    of its output, so erf is refused.
 
     Example:
     ```mlir
@@ -165,6 +167,7 @@ def Dlc_ActivationGradOp : Dlc_Op<"activation_grad",
                    DefaultValuedAttr<F32Attr, "0.2f">:$leaky_alpha);
   let results = (outs Dlc_F32Tensor:$input_grad);
   let assemblyFormat = "operands attr-dict `:` type($output)";
+  let hasVerifier = 1;
 }
 
 def Dlc_SoftmaxGradOp : Dlc_Op<"softmax_grad",

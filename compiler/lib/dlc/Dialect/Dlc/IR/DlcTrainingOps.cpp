@@ -65,6 +65,8 @@ LogicalResult DepthwiseConv2DFilterGradOp::verify() {
 LogicalResult Pool2DGradOp::verify() {
   if (getKind() == PoolKind::None)
     return emitOpError("needs a max or avg pool kind");
+  if (getActivation() == Activation::Erf)
+    return emitOpError("cannot differentiate erf from its output");
   ShapedType input = getType();
   if (input.getRank() != 4)
     return emitOpError("expects a rank-4 NHWC input");
@@ -87,6 +89,13 @@ LogicalResult Pool2DGradOp::verify() {
            << input << " gives "
            << RankedTensorType::get(pooled, input.getElementType())
            << ", not the output gradient's " << getOutputGrad().getType();
+  return success();
+}
+
+LogicalResult ActivationGradOp::verify() {
+  // Every other activation's derivative is a function of its output.
+  if (getActivation() == Activation::Erf)
+    return emitOpError("cannot differentiate erf from its output");
   return success();
 }
 

@@ -93,6 +93,9 @@ LogicalResult ReverseModeBuilder::poolGradient(Operation *pool, Value dy) {
     if (auto a = producer->getAttrOfType<FloatAttr>("leaky_alpha"))
       alpha = a.getValueAsDouble();
   }
+  // erf' is not a function of erf's output: leave the producer to refuse.
+  if (activation == Activation::Erf)
+    activation = Activation::None;
   Value dx = Pool2DGradOp::create(
       b, pool->getLoc(), input.getType(), input, dy,
       isMax ? PoolKind::Max : PoolKind::Avg, window.asArrayRef(),
@@ -144,6 +147,11 @@ LogicalResult ReverseModeBuilder::differentiate(Operation *op) {
     return op->emitError("cannot train through '")
            << op->getName() << "': " << why;
   };
+  // The gradient of a fused activation is computed from the op's output;
+  // erf's derivative needs the input, which a fused op does not keep.
+  if (auto act = op->getAttrOfType<ActivationAttr>("activation"))
+    if (act.getValue() == Activation::Erf)
+      return unsupported("a fused erf has no gradient rule; use dlc.erf");
 
   if (auto conv = dyn_cast<Conv2DOp>(op)) {
     Value dz = preActivationGradient(op, conv.getActivation(),
@@ -240,6 +248,12 @@ LogicalResult ReverseModeBuilder::differentiate(Operation *op) {
       return Activation::Sigmoid;
     if (isa<TanhOp>(o))
       return Activation::Tanh;
+    if (isa<SqrtOp>(o))
+      return Activation::Sqrt;
+    if (isa<ExpOp>(o))
+      return Activation::Exp;
+    if (isa<LogOp>(o))
+      return Activation::Log;
     return std::nullopt;
   };
   if (std::optional<Activation> act = activationOf(op)) {
@@ -250,6 +264,19 @@ LogicalResult ReverseModeBuilder::differentiate(Operation *op) {
       seed(op->getOperand(0),
            ActivationGradOp::create(b, loc, op->getResult(0), dy, *act,
                                     APFloat(alpha)));
+    return success();
+  }
+  if (auto erf = dyn_cast<ErfOp>(op)) {
+    // erf'(x) = 2/sqrt(pi) exp(-x^2), from the input (not a function of the
+    // output, unlike the activations above).
+    if (needsGradient(erf.getInput())) {
+      Value x = erf.getInput();
+      Value negSquare = MulOp::create(b, loc, MulOp::create(b, loc, x, x),
+                                      scalar(loc, -1.0f));
+      Value slope = MulOp::create(b, loc, ExpOp::create(b, loc, negSquare),
+                                  scalar(loc, 1.1283791670955126f));
+      seed(x, MulOp::create(b, loc, dy, slope));
+    }
     return success();
   }
   if (auto clip = dyn_cast<ClipOp>(op)) {
