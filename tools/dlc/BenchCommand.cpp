@@ -106,6 +106,9 @@ int benchCommand(int argc, char **argv) {
     auto file = loadModel(path, !args.has("--no-cache"));
     if (!file.ok())
       return fail(file.status().message());
+    if (args.has("--batch"))
+      if (std::string why = batchMismatch(**file, batch); !why.empty())
+        return fail(path + ": " + why);
     CompileOptions options;
     options.batchSize = chunkBatchFor(batch, int(threads));
     options.fuse = !args.has("--no-fusion");

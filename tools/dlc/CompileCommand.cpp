@@ -126,6 +126,10 @@ int compileCommand(int argc, char **argv) {
   auto file = loadModel(modelPath, !args.has("--no-cache"));
   if (!file.ok())
     return fail(file.status().message());
+  if (args.has("--batch"))
+    if (std::string why = batchMismatch(**file, options.batchSize);
+        !why.empty())
+      return fail(modelPath + ": " + why);
   double loadSeconds = secondsSinceStart() - loadStart;
   // The training step (as `dlc train` compiles it, with the model's
   // Training settings) or the forward pass reading its weights as inputs.

@@ -131,4 +131,33 @@ StatusOr<std::unique_ptr<ModelFile>> loadModel(const std::string &path,
   return convertCached(bytes, isTFLite, path, useCache);
 }
 
+std::string batchMismatch(const ModelFile &file, int64_t batch) {
+  const fb::Graph *graph = file.graph();
+  const fb::Tensor *first = nullptr;
+  if (graph->inputs() && graph->tensors())
+    for (int32_t index : *graph->inputs()) {
+      if (index < 0 || uint32_t(index) >= graph->tensors()->size())
+        continue;
+      const fb::Tensor *t = graph->tensors()->Get(uint32_t(index));
+      if (!t->shape() || t->shape()->size() == 0)
+        continue;
+      if (t->shape()->Get(0) < 0)
+        return ""; // A batch dimension: any --batch applies.
+      if (!first)
+        first = t;
+    }
+  if (!first || first->shape()->Get(0) == batch)
+    return "";
+  std::string name = first->name() ? first->name()->str() : "?";
+  std::string shape;
+  for (uint32_t d = 0; d < first->shape()->size(); ++d)
+    shape += (d ? ", " : "") + std::to_string(first->shape()->Get(d));
+  return "--batch " + std::to_string(batch) +
+         " cannot apply: the model's inputs have no batch dimension (input '" +
+         name + "' is [" + shape +
+         "]); export it with a dynamic first dimension, e.g. "
+         "torch.onnx.export(..., dynamic_axes={'" +
+         name + "': {0: 'batch'}})";
+}
+
 } // namespace dlc::tool

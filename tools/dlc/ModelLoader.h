@@ -25,6 +25,12 @@ namespace dlc::tool {
 StatusOr<std::unique_ptr<ModelFile>> loadModel(const std::string &path,
                                                bool useCache = true);
 
+/// Empty when `--batch batch` can apply to `file`; otherwise why not: no
+/// graph input has a free first (batch) dimension and `batch` differs from
+/// the fixed one (an ONNX file exported at batch 1 without dynamic axes).
+/// Compiling it for another batch would describe inputs it does not take.
+std::string batchMismatch(const ModelFile &file, int64_t batch);
+
 } // namespace dlc::tool
 
 #endif // DLC_TOOLS_DLC_MODELLOADER_H
