@@ -919,16 +919,76 @@ TEST(ONNXCompiled, ReduceMeanOverSpatialAxes) {
   }
 }
 
-TEST(ONNXErrors, ReduceMeanOverOtherAxesIsRefusedByName) {
+TEST(ONNXCompiled, ReduceMeanOverOtherAxes) {
+  // A LayerNorm's mean over the last axis (rank 3, kept as 1), the mean
+  // over the channels of NCHW, and over two non-adjacent axes, against a
+  // plain loop over the same ramp.
+  struct Case {
+    std::vector<int64_t> shape, axes;
+    int64_t keep;
+  };
+  for (const Case &t : {Case{{2, 5, 6}, {-1}, 1}, Case{{2, 3, 4, 5}, {1}, 0},
+                        Case{{2, 3, 4, 5}, {1, 3}, 1}}) {
+    int64_t count = 1;
+    for (int64_t d : t.shape)
+      count *= d;
+    std::vector<float> xs = ramp(count, 0.3f);
+    Graph g;
+    g.input("x", t.shape);
+    onnx::NodeProto *node = g.node("ReduceMean", {"x"}, {"y"});
+    Graph::ints(node, "axes", t.axes);
+    Graph::integer(node, "keepdims", t.keep);
+    g.output("y");
+    std::unique_ptr<CompiledModel> model = compileGraph(g, t.shape[0]);
+    ASSERT_TRUE(model);
+    std::vector<int64_t> shape;
+    std::vector<float> y = runOne(*model, t.shape, xs, &shape);
+    // The expected result: sum over the reduced axes, in row-major order.
+    size_t rank = t.shape.size();
+    std::vector<bool> isReduced(rank, false);
+    for (int64_t axis : t.axes)
+      isReduced[size_t(axis < 0 ? axis + int64_t(rank) : axis)] = true;
+    std::vector<int64_t> want;
+    int64_t reducedCount = 1;
+    for (size_t d = 0; d < rank; ++d) {
+      if (!isReduced[d])
+        want.push_back(t.shape[d]);
+      else if (t.keep)
+        want.push_back(1);
+      if (isReduced[d])
+        reducedCount *= t.shape[d];
+    }
+    EXPECT_EQ(shape, want);
+    std::vector<double> sums(y.size(), 0.0);
+    std::vector<int64_t> index(rank, 0);
+    for (int64_t i = 0; i < count; ++i) {
+      int64_t out = 0;
+      for (size_t d = 0; d < rank; ++d)
+        if (!isReduced[d])
+          out = out * t.shape[d] + index[d];
+      ASSERT_LT(size_t(out), sums.size());
+      sums[size_t(out)] += xs[size_t(i)];
+      for (size_t d = rank; d-- > 0;) {
+        if (++index[d] < t.shape[d])
+          break;
+        index[d] = 0;
+      }
+    }
+    for (size_t i = 0; i < y.size(); ++i)
+      EXPECT_NEAR(y[i], sums[i] / double(reducedCount), 1e-5) << "output " << i;
+  }
+}
+
+TEST(ONNXErrors, ReduceMeanOverTheBatchIsRefusedByName) {
   Graph g;
   g.input("x", {1, 8, 4, 4});
-  Graph::ints(g.node("ReduceMean", {"x"}, {"y"}, "channel_mean"), "axes",
-              {1});
+  Graph::ints(g.node("ReduceMean", {"x"}, {"y"}, "batch_mean"), "axes",
+              {0, 1});
   g.output("y");
   std::string error = convertError(g);
-  EXPECT_NE(error.find("channel_mean"), std::string::npos) << error;
-  EXPECT_NE(error.find("only the mean over the spatial axes [2, 3] of a "
-                       "rank-4 tensor is supported (axes [1] of rank 4)"),
+  EXPECT_NE(error.find("batch_mean"), std::string::npos) << error;
+  EXPECT_NE(error.find("a mean over the batch axis 0 is not supported (axes "
+                       "[0, 1] of rank 4)"),
             std::string::npos)
       << error;
 }

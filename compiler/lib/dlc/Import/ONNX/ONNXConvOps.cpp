@@ -256,10 +256,52 @@ Status convertGlobalAveragePool(Converter &c) {
   return globalMean(c, /*keepDims=*/true);
 }
 
-/// ReduceMean over the two spatial axes of an NCHW tensor (MNASNet's and
-/// EfficientNet-style heads' `x.mean([2, 3])`): a global average pool,
-/// keeping the reduced axes as 1s when keepdims. Other axes (a LayerNorm's
-/// mean over the channels) need a general reduction, refused by name.
+namespace {
+/// The mean over any axes but the batch (a LayerNorm's over the channels):
+/// the kept axes first, the reduced ones last, as a matrix [rows, K] times
+/// a constant [K, 1] column of 1/K (a dense op), reshaped to the result.
+Status generalMean(Converter &c, const Value &x,
+                   const std::vector<int64_t> &reduced, bool keepDims) {
+  const std::vector<int64_t> &xs = x.shape;
+  Perm perm;
+  std::vector<int64_t> outShape;
+  int64_t rows = 1, K = 1;
+  for (size_t d = 0; d < xs.size(); ++d) {
+    bool isReduced =
+        std::find(reduced.begin(), reduced.end(), int64_t(d)) != reduced.end();
+    if (!isReduced) {
+      perm.push_back(int(d));
+      rows *= xs[d];
+      outShape.push_back(xs[d]);
+    } else {
+      K *= xs[d];
+      if (keepDims)
+        outShape.push_back(1);
+    }
+  }
+  for (int64_t d : reduced)
+    perm.push_back(int(d));
+  if (K == 0)
+    return c.error("the mean over an empty axis is undefined");
+  auto xt = c.tensorIn(x, perm);
+  if (!xt.ok())
+    return xt.status();
+  int32_t matrix = c.reshape(c.uniqueName("rows"), *xt, {rows, K}, true);
+  int32_t column = c.builder().addWeight(
+      c.uniqueName("mean_weights"), {K, 1},
+      std::vector<float>(size_t(K), 1.0f / float(K)));
+  int32_t mean = c.builder().dense(c.uniqueName("mean"), matrix, column, -1);
+  c.declareShape(mean, {rows, 1});
+  int32_t out = c.reshape(c.opName(), mean, outShape, true);
+  return c.setOutput(0, c.dynamicValue(out, outShape, identityPerm(outShape.size())));
+}
+} // namespace
+
+/// ReduceMean. Over the two spatial axes of an NCHW tensor (MNASNet's and
+/// EfficientNet-style heads' `x.mean([2, 3])`) it is a global average pool,
+/// keeping the reduced axes as 1s when keepdims; over other axes that leave
+/// the batch alone (a LayerNorm's mean over the channels) a product with a
+/// constant column of 1/K. A mean over the batch axis is refused.
 Status convertReduceMean(Converter &c) {
   DLC_RETURN_IF_ERROR(c.checkArity(1, 1));
   DLC_RETURN_IF_ERROR(c.checkAttributes({"axes", "keepdims"}));
@@ -281,17 +323,20 @@ Status convertReduceMean(Converter &c) {
     normalized.push_back(axis < 0 ? axis + rank : axis);
   }
   std::sort(normalized.begin(), normalized.end());
-  if (rank != 4 || normalized != std::vector<int64_t>{2, 3}) {
+  normalized.erase(std::unique(normalized.begin(), normalized.end()),
+                   normalized.end());
+  if (rank == 4 && normalized == std::vector<int64_t>{2, 3})
+    return globalMean(c, *keepdims != 0);
+  if (normalized.empty() || normalized.front() == 0) {
     std::string list;
     for (int64_t axis : *axes)
       list += (list.empty() ? "" : ", ") + std::to_string(axis);
     std::string asked =
         axes->empty() ? "all axes" : "axes [" + list + "]";
-    return c.error("only the mean over the spatial axes [2, 3] of a rank-4 "
-                   "tensor is supported (" + asked + " of rank " +
-                   std::to_string(rank) + ")");
+    return c.error("a mean over the batch axis 0 is not supported (" + asked +
+                   " of rank " + std::to_string(rank) + ")");
   }
-  return globalMean(c, *keepdims != 0);
+  return generalMean(c, **x, normalized, *keepdims != 0);
 }
 
 } // namespace dlc::onnx_import

@@ -98,8 +98,8 @@ const Entry kOps[] = {
     {"Range", 11, 17, convertRange, "evaluated at import (constant inputs)"},
     {"Reciprocal", 6, 17, convertNegAbsReciprocal, "as 1 / x"},
     {"ReduceMean", 6, 17, convertReduceMean,
-     "over the spatial axes [2, 3] of a rank-4 tensor (a global average "
-     "pool), keepdims"},
+     "any axes but the batch, keepdims; over [2, 3] of a rank-4 tensor a "
+     "global average pool, else a product with a constant 1/K column"},
     {"Relu", 6, 17, convertUnary, ""},
     {"Reshape", 6, 17, convertReshape,
      "target shape known at import (constant or computed from static "
