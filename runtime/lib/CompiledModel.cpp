@@ -174,6 +174,16 @@ Status CompiledModel::checkCall(const std::vector<HostTensor> &inputs) const {
   return Status::success();
 }
 
+namespace {
+/// A scalar (0-d) tensor given for an input described as one element [1]:
+/// dlc holds a graph's scalar inputs as one-element vectors, ONNX Runtime
+/// takes them as 0-d arrays; the bytes are the same.
+bool isScalarFor(const HostTensor &t, const dlc_tensor_desc &td) {
+  return t.rank() == 0 && td.rank == 1 && td.shape[0] == 1 &&
+         int32_t(t.dtype()) == td.dtype;
+}
+} // namespace
+
 Status CompiledModel::checkInputs(const std::vector<HostTensor> &inputs,
                                   int64_t &batch) const {
   const dlc_model_desc &d = *desc_;
@@ -182,6 +192,19 @@ Status CompiledModel::checkInputs(const std::vector<HostTensor> &inputs,
     const dlc_tensor_desc &td = d.inputs[i];
     const HostTensor &t = inputs[i];
     bool unbatched = td.flags & DLC_TENSOR_UNBATCHED;
+    if (isScalarFor(t, td)) {
+      // A batch of one, if the input is batched at all.
+      if (!unbatched && first >= 0 && batch != 1)
+        return Status::error(name_ + ": " + tensorName(td, "input", i) +
+                             " is a scalar (batch 1), but input " +
+                             std::to_string(first) + " has batch " +
+                             std::to_string(batch));
+      if (!unbatched && first < 0) {
+        first = i;
+        batch = 1;
+      }
+      continue;
+    }
     bool match =
         int32_t(t.dtype()) == td.dtype && int64_t(t.rank()) == int64_t(td.rank);
     for (size_t k = unbatched ? 0 : 1; match && k < t.rank(); ++k)
@@ -225,7 +248,8 @@ CompiledModel::runWhole(const std::vector<HostTensor> &inputs,
     const dlc_tensor_desc &td = d.inputs[i];
     const HostTensor &t = inputs[size_t(i)];
     std::vector<int64_t> want(td.shape, td.shape + td.rank);
-    if (int32_t(t.dtype()) != td.dtype || t.shape() != want)
+    if ((int32_t(t.dtype()) != td.dtype || t.shape() != want) &&
+        !isScalarFor(t, td))
       return Status::error(name_ + ": " + tensorName(td, "input", i) +
                            ": expected " + dtypeName(DType(td.dtype)) + " " +
                            shapeToString(want) + ", got " + t.describe() +

@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <cstring>
 
 namespace dlc::tool {
 
@@ -236,20 +235,6 @@ int runCommand(int argc, char **argv) {
     return fail(modelPath + ": the model takes " +
                 std::to_string(desc.num_inputs) + " input(s), got " +
                 std::to_string(inputs.size()) + " --input");
-  // A scalar graph input (dlc holds it as a one-element vector) may come
-  // as a 0-d array, as ONNX Runtime takes it.
-  for (int i = 0; i < desc.num_inputs; ++i) {
-    const dlc_tensor_desc &td = desc.inputs[i];
-    HostTensor &given = inputs[size_t(i)];
-    if (given.rank() != 0 || td.rank != 1 || td.shape[0] != 1 ||
-        int32_t(given.dtype()) != td.dtype)
-      continue;
-    auto vector = HostTensor::create(given.dtype(), {1});
-    if (!vector.ok())
-      return fail(vector.status().message());
-    std::memcpy(vector->rawData(), given.rawData(), given.byteSize());
-    given = std::move(*vector);
-  }
   RunOptions runOptions;
   runOptions.threads = static_cast<int>(threads);
   double setupSeconds = secondsSinceStart();

@@ -268,6 +268,48 @@ int32_t inferTransposedFake(void *const *inputs, void *const *outputs,
   return gReturnCode;
 }
 
+// A model whose second input is a scalar, held as one element [1] (an
+// ONNX graph's scalar input); a 0-d tensor is taken for it, as ONNX Runtime
+// takes one.
+const int64_t kShape1[] = {1};
+const dlc_tensor_desc kScalarInputs[] = {
+    {"x", DLC_DTYPE_F32, 2, kShape4x3, 0},
+    {"s", DLC_DTYPE_F32, 1, kShape1, DLC_TENSOR_UNBATCHED}};
+
+int32_t inferScaledFake(void *const *inputs, void *const *outputs, void *,
+                        const dlc_parallel *) {
+  const float *x = static_cast<const float *>(inputs[0]);
+  float s = *static_cast<const float *>(inputs[1]);
+  float *y = static_cast<float *>(outputs[0]);
+  for (int i = 0; i < 12; ++i)
+    y[i] = s * x[i];
+  return 0;
+}
+
+TEST(CompiledModel, TakesAZeroDimensionalScalarForAOneElementInput) {
+  resetFake();
+  gDesc.num_inputs = 2;
+  gDesc.inputs = kScalarInputs;
+  auto m = CompiledModel::fromFunctions(describeFake, inferScaledFake,
+                                        nullptr, "scaled");
+  ASSERT_TRUE(m.ok()) << errorOf(m);
+  for (std::vector<int64_t> shape : {std::vector<int64_t>{},
+                                     std::vector<int64_t>{1}}) {
+    auto s = HostTensor::create(DType::F32, shape);
+    ASSERT_TRUE(s.ok());
+    s->data<float>()[0] = 3.0f;
+    std::vector<HostTensor> in;
+    in.push_back(rows(8));
+    in.push_back(std::move(*s));
+    auto out = (*m)->run(in);
+    ASSERT_TRUE(out.ok()) << errorOf(out);
+    ASSERT_EQ((*out)[0].shape(), (std::vector<int64_t>{8, 3}));
+    for (int i = 0; i < 24; ++i)
+      EXPECT_EQ((*out)[0].data<float>()[i], 3.0f * float(i + 1));
+  }
+  resetFake();
+}
+
 TEST(CompiledModel, RunsWholeWithAnUnbatchedOutput) {
   resetFake();
   gDesc.outputs = &kYt;

@@ -89,8 +89,9 @@ public:
   /// flagged DLC_TENSOR_UNBATCHED (e.g. weights given as inputs) are passed
   /// whole to every chunk. A model that runs whole (see the top of this
   /// file) takes its inputs at exactly the described shapes, in one call
-  /// whatever options.threads says. A training step is refused: it updates
-  /// inputs.
+  /// whatever options.threads says. An input described as one element [1]
+  /// (a graph's scalar) also takes a 0-d tensor, as ONNX Runtime does. A
+  /// training step is refused: it updates inputs.
   StatusOr<std::vector<HostTensor>>
   run(const std::vector<HostTensor> &inputs,
       const RunOptions &options = RunOptions()) const;
