@@ -145,14 +145,23 @@ void KernelThreads::parallelFor(void *self, int64_t numTasks, dlc_task_fn task,
   // microsecond), so they are handed out in runs of consecutive tasks, a
   // few runs per thread: enough to even out uneven threads, few enough that
   // taking the next run costs nothing next to running it.
-  const int64_t runs =
-      std::min<int64_t>(numTasks, int64_t(lender->threads_) * kRunsPerThread);
-  ThreadPool::global().parallelFor(
-      runs, lender->threads_, [=](int64_t r) {
-        for (int64_t i = r * numTasks / runs, end = (r + 1) * numTasks / runs;
-             i < end; ++i)
-          task(args, i);
-      });
+  struct Runs {
+    int64_t tasks, runs;
+    dlc_task_fn task;
+    void *args;
+  } job{numTasks,
+        std::min<int64_t>(numTasks, int64_t(lender->threads_) * kRunsPerThread),
+        task, args};
+  // One reference captured: the std::function holds it inline, so a
+  // kernel's dispatch allocates nothing.
+  ThreadPool::global().parallelFor(job.runs, lender->threads_,
+                                   [&job](int64_t r) {
+                                     for (int64_t i = r * job.tasks / job.runs,
+                                                  end = (r + 1) * job.tasks /
+                                                        job.runs;
+                                          i < end; ++i)
+                                       job.task(job.args, i);
+                                   });
 }
 
 } // namespace dlc

@@ -12,6 +12,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Pass/Pass.h"
 
 namespace dlc {
@@ -51,6 +52,29 @@ inline bool isPool(mlir::Operation *op) {
 inline bool isInsideTileLoop(mlir::Operation *op) {
   return op->getParentOfType<mlir::scf::ForallOp>() ||
          op->getParentOfType<mlir::scf::ForOp>();
+}
+
+/// A constant that outlining clones into a new function rather than passes:
+/// it is part of what the function computes (loop bounds, a ReLU's zeros).
+inline bool isClonableConstant(mlir::Value v) {
+  mlir::Operation *def = v.getDefiningOp();
+  return def && def->getNumOperands() == 0 && def->getNumRegions() == 0 &&
+         mlir::matchPattern(def, mlir::m_Constant());
+}
+
+/// Whether the bare-pointer calling convention can pass `type` to an
+/// outlined function: a scalar, or a memref whose shape, strides and offset
+/// are all static.
+inline bool isPassable(mlir::Type type) {
+  auto memref = mlir::dyn_cast<mlir::MemRefType>(type);
+  if (!memref)
+    return type.isIntOrIndexOrFloat();
+  llvm::SmallVector<int64_t> strides;
+  int64_t offset;
+  return memref.hasStaticShape() &&
+         mlir::succeeded(memref.getStridesAndOffset(strides, offset)) &&
+         !mlir::ShapedType::isDynamic(offset) &&
+         llvm::none_of(strides, mlir::ShapedType::isDynamic);
 }
 
 #define GEN_PASS_DECL

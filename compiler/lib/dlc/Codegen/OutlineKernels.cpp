@@ -37,30 +37,6 @@ bool isKernelRoot(Operation *op) {
   return isa<scf::ForOp, scf::ParallelOp, scf::ForallOp, linalg::LinalgOp>(op);
 }
 
-/// Constants are cloned into a kernel rather than passed: they are part of
-/// what the kernel computes (loop bounds, a ReLU's zero vector).
-bool isClonableConstant(Value v) {
-  Operation *def = v.getDefiningOp();
-  return def && def->getNumOperands() == 0 && def->getNumRegions() == 0 &&
-         matchPattern(def, m_Constant());
-}
-
-/// Whether the bare-pointer calling convention can pass `type`: a scalar, or
-/// a memref whose shape, strides and offset are all static.
-bool isPassable(Type type) {
-  auto memref = dyn_cast<MemRefType>(type);
-  if (!memref)
-    return type.isIntOrIndexOrFloat();
-  if (!memref.hasStaticShape())
-    return false;
-  SmallVector<int64_t> strides;
-  int64_t offset;
-  if (failed(memref.getStridesAndOffset(strides, offset)))
-    return false;
-  return !ShapedType::isDynamic(offset) &&
-         llvm::none_of(strides, ShapedType::isDynamic);
-}
-
 /// The values `root` uses but does not define, in order of first use.
 llvm::SetVector<Value> capturedValues(Operation *root) {
   llvm::SetVector<Value> captured;
@@ -126,9 +102,9 @@ struct OutlineKernelsPass
       llvm::SetVector<Value> captured = capturedValues(root);
       SmallVector<Value> arguments, constants;
       for (Value v : captured)
-        (isClonableConstant(v) ? constants : arguments).push_back(v);
+        (dlc::isClonableConstant(v) ? constants : arguments).push_back(v);
       if (!llvm::all_of(arguments,
-                        [](Value v) { return isPassable(v.getType()); }))
+                        [](Value v) { return dlc::isPassable(v.getType()); }))
         continue;
 
       OpBuilder builder(module.getContext());

@@ -20,7 +20,6 @@
 
 #include "dlc/Codegen/Passes.h"
 
-#include "mlir/IR/Matchers.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Transforms/RegionUtils.h"
 
@@ -33,25 +32,11 @@ using namespace mlir;
 
 namespace {
 
-bool isConstant(Operation *op) {
-  return op && op->getNumOperands() == 0 && op->getNumRegions() == 0 &&
-         matchPattern(op, m_Constant());
-}
-
-/// Whether a function boundary can pass `type` with the bare-pointer
-/// calling convention (a scalar, or a memref with a static shape, strides
-/// and offset) and the dispatcher's 8-byte argument slots can hold it.
-bool isPassable(Type type) {
-  auto memref = dyn_cast<MemRefType>(type);
-  if (!memref)
-    return type.isIntOrIndexOrFloat() && (type.isIndex() ||
-                                          type.getIntOrFloatBitWidth() <= 64);
-  SmallVector<int64_t> strides;
-  int64_t offset;
-  return memref.hasStaticShape() &&
-         succeeded(memref.getStridesAndOffset(strides, offset)) &&
-         !ShapedType::isDynamic(offset) &&
-         llvm::none_of(strides, ShapedType::isDynamic);
+/// What a task function can take: what a function boundary can pass
+/// (dlc::isPassable), in one of the dispatcher's 8-byte argument slots.
+bool isTaskArgument(Type type) {
+  return dlc::isPassable(type) &&
+         (!type.isIntOrFloat() || type.getIntOrFloatBitWidth() <= 64);
 }
 
 /// Constant trip count of a task loop (0 .. N step 1), or 0.
@@ -154,11 +139,12 @@ struct OutlineTasksPass
       getUsedValuesDefinedAbove(loop.getRegion(), used);
       SmallVector<Value> args, constants;
       for (Value v : used)
-        (isConstant(v.getDefiningOp()) ? constants : args).push_back(v);
+        (dlc::isClonableConstant(v) ? constants : args).push_back(v);
       // Otherwise the loop runs its tasks in order where it is; the
       // alloca_scope around its body frees each task's scratch after it.
       if (!parent || count < 2 ||
-          !llvm::all_of(args, [](Value v) { return isPassable(v.getType()); }))
+          !llvm::all_of(args,
+                        [](Value v) { return isTaskArgument(v.getType()); }))
         continue;
       outline(loop, parent, count, args, constants, symbols);
     }

@@ -317,10 +317,10 @@ Status convertReduceMean(Converter &c) {
   int64_t rank = static_cast<int64_t>((*x)->shape.size());
   std::vector<int64_t> normalized;
   for (int64_t axis : *axes) {
-    if (axis < -rank || axis >= rank)
-      return c.error("axis " + std::to_string(axis) + " is out of range for "
-                     "rank " + std::to_string(rank));
-    normalized.push_back(axis < 0 ? axis + rank : axis);
+    auto a = c.normalizeAxis(axis, rank);
+    if (!a.ok())
+      return a.status();
+    normalized.push_back(*a);
   }
   std::sort(normalized.begin(), normalized.end());
   normalized.erase(std::unique(normalized.begin(), normalized.end()),

@@ -136,6 +136,8 @@ public:
                                               const char *what) const;
   /// `axis` (negative counts from the end) as an index in [0, rank).
   StatusOr<int64_t> normalizeAxis(int64_t axis, int64_t rank) const;
+  /// The node's "axis" attribute (`fallback` when absent), normalized.
+  StatusOr<int64_t> axisAttribute(int64_t fallback, int64_t rank) const;
   /// Fails unless the node has between min and max inputs and every output
   /// past `maxOutputs` is unused (empty name).
   Status checkArity(size_t minInputs, size_t maxInputs,

@@ -124,6 +124,14 @@ StatusOr<int64_t> Converter::normalizeAxis(int64_t axis, int64_t rank) const {
   return axis < 0 ? axis + rank : axis;
 }
 
+StatusOr<int64_t> Converter::axisAttribute(int64_t fallback,
+                                           int64_t rank) const {
+  auto axis = attrInt("axis", fallback);
+  if (!axis.ok())
+    return axis.status();
+  return normalizeAxis(*axis, rank);
+}
+
 Status Converter::checkArity(size_t minInputs, size_t maxInputs,
                              size_t maxOutputs) const {
   size_t n = node_->input_size();

@@ -297,10 +297,7 @@ Status convertGather(Converter &c) {
   if (!(*idx)->isInt)
     return c.error("the indices must be an integer tensor");
   const std::vector<int64_t> &xs = (*x)->shape;
-  auto attrAxis = c.attrInt("axis", 0);
-  if (!attrAxis.ok())
-    return attrAxis.status();
-  auto axis = c.normalizeAxis(*attrAxis, static_cast<int64_t>(xs.size()));
+  auto axis = c.axisAttribute(0, static_cast<int64_t>(xs.size()));
   if (!axis.ok())
     return axis.status();
   int64_t dim = xs[*axis];
@@ -391,10 +388,7 @@ Status convertSplit(Converter &c) {
   if (!x.ok())
     return x.status();
   const std::vector<int64_t> &xs = (*x)->shape;
-  auto attrAxis = c.attrInt("axis", 0);
-  if (!attrAxis.ok())
-    return attrAxis.status();
-  auto axis = c.normalizeAxis(*attrAxis, static_cast<int64_t>(xs.size()));
+  auto axis = c.axisAttribute(0, static_cast<int64_t>(xs.size()));
   if (!axis.ok())
     return axis.status();
   int64_t dim = xs[*axis];
